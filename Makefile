@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of the pvops guest modules, plus the project's own
+# targets: deps, demo, check (all tests). `make help` lists them.
+
+CACHE ?= $(CURDIR)/.cache
+BUILD ?= $(CURDIR)/build
+-include $(CACHE)/pinned.mk
+
+# The pinned Debian cloud headers when `make deps` installed them, else the
+# running kernel's build tree (a real cloud VM).
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(PVOPS_KVER),)
+    ifneq ($(wildcard /usr/src/linux-headers-$(PVOPS_KVER)/Makefile),)
+      KDIR := /usr/src/linux-headers-$(PVOPS_KVER)
+    endif
+  endif
+endif
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+# Which guest modules to build; the Kconfig symbols of the same name.
+PVOPS_CONFIG := CONFIG_PVOPS=m
+
+# KUnit test modules: built against our out-of-tree kunit.ko when the kernel
+# has no CONFIG_KUNIT (see tests/kunit/README.md).
+KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m
+KUNIT_DIR := $(BUILD)/kunit
+KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
+
+export CACHE BUILD KDIR
+
+.PHONY: all modules kunit selftests deps demo check bench clean help
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) modules
+
+kunit: modules
+ifeq ($(KERNEL_HAS_KUNIT),y)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) modules
+else
+	tests/kunit/build-kunit.sh $(CACHE)/linux-source $(KUNIT_DIR)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) \
+		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers \
+		PVOPS_KUNIT_OOT=1 modules
+endif
+
+selftests:
+	tests/selftests/build.sh $(CACHE)/linux-source $(BUILD)/selftests
+
+deps:
+	scripts/deps.sh
+
+# demo and check run `make deps` first, then re-enter make so that the
+# pinned kernel it wrote is what KDIR points at.
+demo: deps
+	$(MAKE) kunit
+	tests/demo
+
+check: deps
+	$(MAKE) kunit selftests
+	tests/check
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)
+
+help:
+	@echo 'make            build the guest modules (KDIR=$(KDIR))'
+	@echo 'make deps       install packages, fetch the cloud kernel into $(CACHE)'
+	@echo 'make demo       boot the nested testbed and show what the guest sees'
+	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
+	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
+	@echo 'make selftests  build the KVM selftests statically'
+	@echo 'tests/vm/run --help   the testbed CLI'

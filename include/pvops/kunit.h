@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One way for our test modules to register KUnit suites, whether or not the
+ * kernel was built with KUnit.
+ *
+ * On a kernel with CONFIG_KUNIT, pvops_kunit_test_suites() is plain
+ * kunit_test_suites(). The Debian cloud kernel has no KUnit: there the tests
+ * run against the kunit.ko that tests/kunit/build-kunit.sh builds out of tree,
+ * whose module notifier cannot see our suites (struct module has no
+ * kunit_suites there), so the test module runs them from its own init and
+ * tears them down from its own exit. The build defines PVOPS_KUNIT_OOT then.
+ */
+#ifndef _PVOPS_KUNIT_H
+#define _PVOPS_KUNIT_H
+
+#include <kunit/test.h>
+#include <linux/module.h>
+
+#ifndef PVOPS_KUNIT_OOT
+#define pvops_kunit_test_suites(...) kunit_test_suites(__VA_ARGS__)
+#else
+#define pvops_kunit_test_suites(...)					\
+	static struct kunit_suite *pvops_kunit_suites[] = { __VA_ARGS__ }; \
+	static int __init pvops_kunit_init(void)			\
+	{								\
+		return __kunit_test_suites_init(pvops_kunit_suites,	\
+				ARRAY_SIZE(pvops_kunit_suites));	\
+	}								\
+	module_init(pvops_kunit_init);					\
+	static void __exit pvops_kunit_exit(void)			\
+	{								\
+		__kunit_test_suites_exit(pvops_kunit_suites,		\
+				ARRAY_SIZE(pvops_kunit_suites));	\
+	}								\
+	module_exit(pvops_kunit_exit)
+#endif
+
+#endif /* _PVOPS_KUNIT_H */

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvops core: detects KVM, reads what the host offers, and reports which
+ * function each paravirt operation the engine manages points to now.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/kobject.h>
+#include <linux/kvm_para.h>
+#include <linux/module.h>
+#include <linux/sysfs.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+
+#include <pvops/pvops.h>
+
+static const char * const pvops_op_names[PVOPS_NR_OPS] = {
+	[PVOPS_OP_FLUSH_TLB_MULTI]	= "flush_tlb_multi",
+	[PVOPS_OP_LOCK_WAIT]		= "lock_wait",
+	[PVOPS_OP_LOCK_KICK]		= "lock_kick",
+};
+
+/* Names of the KVM_FEATURE_* bits of CPUID 0x40000001 EAX. */
+static const char * const pvops_feature_names[] = {
+	[KVM_FEATURE_CLOCKSOURCE]		= "clocksource",
+	[KVM_FEATURE_NOP_IO_DELAY]		= "nop_io_delay",
+	[KVM_FEATURE_MMU_OP]			= "mmu_op",
+	[KVM_FEATURE_CLOCKSOURCE2]		= "clocksource2",
+	[KVM_FEATURE_ASYNC_PF]			= "async_pf",
+	[KVM_FEATURE_STEAL_TIME]		= "steal_time",
+	[KVM_FEATURE_PV_EOI]			= "pv_eoi",
+	[KVM_FEATURE_PV_UNHALT]			= "pv_unhalt",
+	[KVM_FEATURE_PV_TLB_FLUSH]		= "pv_tlb_flush",
+	[KVM_FEATURE_ASYNC_PF_VMEXIT]		= "async_pf_vmexit",
+	[KVM_FEATURE_PV_SEND_IPI]		= "pv_send_ipi",
+	[KVM_FEATURE_POLL_CONTROL]		= "poll_control",
+	[KVM_FEATURE_PV_SCHED_YIELD]		= "pv_sched_yield",
+	[KVM_FEATURE_ASYNC_PF_INT]		= "async_pf_int",
+	[KVM_FEATURE_MSI_EXT_DEST_ID]		= "msi_ext_dest_id",
+	[KVM_FEATURE_HC_MAP_GPA_RANGE]		= "hc_map_gpa_range",
+	[KVM_FEATURE_MIGRATION_CONTROL]		= "migration_control",
+	[KVM_FEATURE_CLOCKSOURCE_STABLE_BIT]	= "clocksource_stable",
+};
+
+/**
+ * pvops_op_name() - name of a paravirt operation managed by the engine
+ * @op: the operation
+ *
+ * Return: a static string, or NULL when @op is out of range.
+ */
+const char *pvops_op_name(enum pvops_op op)
+{
+	if ((unsigned int)op >= PVOPS_NR_OPS)
+		return NULL;
+	return pvops_op_names[op];
+}
+EXPORT_SYMBOL_GPL(pvops_op_name);
+
+/**
+ * pvops_op_current() - the function a paravirt operation points to now
+ * @op: the operation
+ *
+ * Reads the kernel's pv_ops table, which still names the function each call
+ * site was patched to at boot (native, or the kernel's own KVM PV function).
+ *
+ * Return: the function's address, or NULL when @op is out of range or the
+ * kernel has no such operation.
+ */
+void *pvops_op_current(enum pvops_op op)
+{
+	switch (op) {
+	case PVOPS_OP_FLUSH_TLB_MULTI:
+		return pv_ops.mmu.flush_tlb_multi;
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+	case PVOPS_OP_LOCK_WAIT:
+		return pv_ops.lock.wait;
+	case PVOPS_OP_LOCK_KICK:
+		return pv_ops.lock.kick;
+#endif
+	default:
+		return NULL;
+	}
+}
+EXPORT_SYMBOL_GPL(pvops_op_current);
+
+/**
+ * pvops_kvm_feature_name() - name of a KVM paravirt feature bit
+ * @bit: bit number in CPUID 0x40000001 EAX (KVM_FEATURE_*)
+ *
+ * Return: a static lower-case name, or NULL for a bit this module does not
+ * know.
+ */
+const char *pvops_kvm_feature_name(unsigned int bit)
+{
+	if (bit >= ARRAY_SIZE(pvops_feature_names))
+		return NULL;
+	return pvops_feature_names[bit];
+}
+EXPORT_SYMBOL_GPL(pvops_kvm_feature_name);
+
+/**
+ * pvops_format_features() - format a KVM feature bitmap as names
+ * @buf: output buffer
+ * @size: size of @buf in bytes
+ * @features: KVM_FEATURE_* bitmap
+ *
+ * Writes the names of the set bits separated by single spaces; a bit without
+ * a name is written as "bitN". The output is always NUL-terminated and
+ * truncated to fit @size.
+ *
+ * Return: the number of characters written, not counting the NUL.
+ */
+int pvops_format_features(char *buf, size_t size, u32 features)
+{
+	unsigned long bits = features;
+	unsigned int bit;
+	int len = 0;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	for_each_set_bit(bit, &bits, 32) {
+		const char *name = pvops_kvm_feature_name(bit);
+		const char *sep = len ? " " : "";
+
+		if (name)
+			len += scnprintf(buf + len, size - len, "%s%s", sep, name);
+		else
+			len += scnprintf(buf + len, size - len, "%sbit%u", sep, bit);
+	}
+	return len;
+}
+EXPORT_SYMBOL_GPL(pvops_format_features);
+
+static u32 pvops_cpuid_base;
+
+/**
+ * pvops_kvm_features() - the KVM paravirt features the host offers
+ *
+ * Return: CPUID 0x40000001 EAX of the KVM leaves (KVM_FEATURE_* bits), or 0
+ * when not running on KVM.
+ */
+u32 pvops_kvm_features(void)
+{
+	if (!pvops_cpuid_base)
+		return 0;
+	return cpuid_eax(pvops_cpuid_base | KVM_CPUID_FEATURES);
+}
+EXPORT_SYMBOL_GPL(pvops_kvm_features);
+
+static ssize_t hypervisor_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "kvm\n");
+}
+
+static ssize_t kvm_features_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	int len = pvops_format_features(buf, PAGE_SIZE - 1, pvops_kvm_features());
+
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t ops_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	int op, len = 0;
+
+	for (op = 0; op < PVOPS_NR_OPS; op++)
+		len += sysfs_emit_at(buf, len, "%s %ps\n", pvops_op_name(op),
+				     pvops_op_current(op));
+	return len;
+}
+
+static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
+static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
+static struct kobj_attribute ops_attr = __ATTR_RO(ops);
+
+static struct attribute *pvops_attrs[] = {
+	&hypervisor_attr.attr,
+	&kvm_features_attr.attr,
+	&ops_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pvops_group = {
+	.attrs = pvops_attrs,
+};
+
+static struct kobject *pvops_kobj;
+
+static int __init pvops_init(void)
+{
+	char features[256];
+	int ret;
+
+	pvops_cpuid_base = hypervisor_cpuid_base(KVM_SIGNATURE, 0);
+	if (!pvops_cpuid_base) {
+		pr_err("not running on KVM (no KVM CPUID signature)\n");
+		return -ENODEV;
+	}
+
+	pvops_kobj = kobject_create_and_add("pvops", kernel_kobj);
+	if (!pvops_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(pvops_kobj, &pvops_group);
+	if (ret) {
+		kobject_put(pvops_kobj);
+		return ret;
+	}
+
+	pvops_format_features(features, sizeof(features), pvops_kvm_features());
+	pr_info("KVM guest, host features: %s\n", features);
+	pr_info("flush_tlb_multi=%ps lock_wait=%ps lock_kick=%ps\n",
+		pvops_op_current(PVOPS_OP_FLUSH_TLB_MULTI),
+		pvops_op_current(PVOPS_OP_LOCK_WAIT),
+		pvops_op_current(PVOPS_OP_LOCK_KICK));
+	return 0;
+}
+module_init(pvops_init);
+
+static void __exit pvops_exit(void)
+{
+	kobject_put(pvops_kobj);
+	pr_info("unloaded\n");
+}
+module_exit(pvops_exit);
+
+MODULE_DESCRIPTION("Paravirt ops core: KVM detection, host features, op engine");
+MODULE_LICENSE("GPL");

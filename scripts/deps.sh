@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make deps: install what the build and the testbed need, from Debian only.
+#
+# Idempotent. Picks the current cloud kernel ABI from the meta packages,
+# installs its headers, the matching linux-source-6.1, QEMU, busybox and the
+# tool chain, fetches the unsigned cloud image with `apt-get download` and
+# unpacks it and the kernel source into the git-ignored cache. Stops with one
+# line when headers, source and image are not the same version.
+set -euo pipefail
+
+CACHE=${PVOPS_CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
+FLAVOUR=cloud-amd64
+TOOLS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio \
+busybox-static qemu-system-x86 rsync python3 xz-utils perl ca-certificates"
+
+say() { echo "deps: $*"; }
+die() { echo "deps: $*" >&2; exit 1; }
+
+# Version apt would install for a package ("" when it knows none).
+candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2 }' | grep -v '(none)' || true; }
+installed() { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "ii" { print $2 }'; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	else
+		die "not root; run: sudo $*"
+	fi
+}
+
+apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return
+	say "apt-get update"
+	as_root apt-get update -qq
+	apt_updated=1
+}
+
+# The ABI the cloud meta package points at, e.g. 6.1.0-56.
+find_abi() {
+	local ver dep
+	ver=$(candidate linux-headers-$FLAVOUR)
+	[ -n "$ver" ] || return 0
+	dep=$(apt-cache show "linux-headers-$FLAVOUR=$ver" 2>/dev/null |
+	      sed -n 's/^Depends:.*linux-headers-\([0-9.]*-[0-9]*\)-'"$FLAVOUR"'.*/\1/p' | head -n1)
+	echo "$dep"
+}
+
+abi=$(find_abi)
+if [ -z "$abi" ]; then
+	apt_update
+	abi=$(find_abi)
+fi
+[ -n "$abi" ] || die "cannot find linux-headers-$FLAVOUR in the apt lists"
+
+HDR=linux-headers-$abi-$FLAVOUR
+IMG=linux-image-$abi-$FLAVOUR-unsigned
+SRC=linux-source-6.1
+
+missing=
+for p in $HDR $SRC $TOOLS; do
+	[ -n "$(installed "$p")" ] || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		die "missing packages; run: sudo apt-get install -y --no-install-recommends$missing"
+	fi
+	apt_update
+	say "installing$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+hdr_ver=$(installed "$HDR")
+src_ver=$(installed "$SRC")
+img_ver=$(candidate "$IMG")
+[ -n "$img_ver" ] || { apt_update; img_ver=$(candidate "$IMG"); }
+[ -n "$img_ver" ] || die "no $IMG in the apt lists"
+if [ "$hdr_ver" != "$src_ver" ] || [ "$hdr_ver" != "$img_ver" ]; then
+	die "version mismatch: $HDR $hdr_ver, $SRC $src_ver, $IMG $img_ver"
+fi
+
+mkdir -p "$CACHE"
+stamp=$CACHE/pinned.mk
+want="PVOPS_ABI := $abi
+PVOPS_KVER := $abi-$FLAVOUR
+PVOPS_DEBVER := $hdr_ver"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+   [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
+   [ -f "$CACHE/linux-source/Makefile" ] &&
+   [ -f "$CACHE/linux-source/usr/include/linux/kvm.h" ]; then
+	say "up to date: $abi-$FLAVOUR ($hdr_ver)"
+	exit 0
+fi
+
+say "fetching $IMG $img_ver"
+rm -rf "$CACHE/image" "$CACHE/linux-source" "$CACHE/debs"
+mkdir -p "$CACHE/debs"
+(cd "$CACHE/debs" && apt-get download -qq "$IMG=$img_ver" 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
+deb=$(ls "$CACHE"/debs/"$IMG"_*.deb 2>/dev/null | head -n1)
+[ -f "$deb" ] || die "apt-get download $IMG=$img_ver failed"
+dpkg -x "$deb" "$CACHE/image"
+
+say "unpacking /usr/src/$SRC.tar.xz"
+tar -xf /usr/src/$SRC.tar.xz -C "$CACHE"
+mv "$CACHE/$SRC" "$CACHE/linux-source"
+say "installing uapi headers into the source tree (for KVM selftests)"
+make -s -C "$CACHE/linux-source" headers_install INSTALL_HDR_PATH=usr >/dev/null
+
+echo "$want" > "$stamp"
+say "ready: $abi-$FLAVOUR ($hdr_ver) in $CACHE"

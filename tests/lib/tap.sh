@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers for the test scripts that run inside L1 and L2 (busybox sh).
+# Source it, call tap_plan N, then one tap_check/tap_result per test.
+
+tap_n=0
+tap_failed=0
+
+tap_plan() { echo "1..$1"; }
+
+tap_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# tap_result RC DESCRIPTION
+tap_result() {
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+# tap_check DESCRIPTION CMD...: ok when CMD succeeds; its output is shown
+# as diagnostics when it fails.
+tap_check() {
+	_desc=$1
+	shift
+	_out=$("$@" 2>&1)
+	_rc=$?
+	tap_result $_rc "$_desc"
+	[ $_rc -eq 0 ] || tap_diag "$_out"
+	return $_rc
+}
+
+# A helper for tap_check: "expect WHAT GOT WANT" fails with a clear line.
+expect_eq() {
+	[ "$2" = "$3" ] && return 0
+	echo "$1: got '$2', want '$3'"
+	return 1
+}
