@@ -19,19 +19,32 @@
 #ifndef PVOPS_KUNIT_OOT
 #define pvops_kunit_test_suites(...) kunit_test_suites(__VA_ARGS__)
 #else
+struct pvops_kunit_set {
+	struct kunit_suite **suites;
+	int nr;
+};
+
+/* Defined, with its suites, by pvops_kunit_test_suites(). */
+static struct pvops_kunit_set pvops_kunit_set;
+
+static int __init __maybe_unused pvops_kunit_init(void)
+{
+	return __kunit_test_suites_init(pvops_kunit_set.suites,
+					pvops_kunit_set.nr);
+}
+
+static void __exit __maybe_unused pvops_kunit_exit(void)
+{
+	__kunit_test_suites_exit(pvops_kunit_set.suites, pvops_kunit_set.nr);
+}
+
 #define pvops_kunit_test_suites(...)					\
-	static struct kunit_suite *pvops_kunit_suites[] = { __VA_ARGS__ }; \
-	static int __init pvops_kunit_init(void)			\
-	{								\
-		return __kunit_test_suites_init(pvops_kunit_suites,	\
-				ARRAY_SIZE(pvops_kunit_suites));	\
-	}								\
+	static struct pvops_kunit_set pvops_kunit_set = {		\
+		.suites = (struct kunit_suite *[]) { __VA_ARGS__ },	\
+		.nr = sizeof((struct kunit_suite *[]) { __VA_ARGS__ }) /	\
+		      sizeof(struct kunit_suite *),			\
+	};								\
 	module_init(pvops_kunit_init);					\
-	static void __exit pvops_kunit_exit(void)			\
-	{								\
-		__kunit_test_suites_exit(pvops_kunit_suites,		\
-				ARRAY_SIZE(pvops_kunit_suites));	\
-	}								\
 	module_exit(pvops_kunit_exit)
 #endif
 

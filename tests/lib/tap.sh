@@ -38,3 +38,15 @@ expect_eq() {
 	echo "$1: got '$2', want '$3'"
 	return 1
 }
+
+# tap_section NAME CMD...: run CMD with its TAP framed by markers that
+# tests/lib/extract finds in a console log. Returns CMD's status.
+tap_section() {
+	_name=$1
+	shift
+	echo "@@ TAP-BEGIN $_name"
+	"$@"
+	_rc=$?
+	echo "@@ TAP-END $_name"
+	return $_rc
+}
