@@ -42,8 +42,7 @@ ifeq ($(KERNEL_HAS_KUNIT),y)
 else
 	tests/kunit/build-kunit.sh $(CACHE)/linux-source $(KUNIT_DIR)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) \
-		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers \
-		PVOPS_KUNIT_OOT=1 modules
+		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers modules
 endif
 
 selftests:

@@ -8,7 +8,7 @@
  * run against the kunit.ko that tests/kunit/build-kunit.sh builds out of tree,
  * whose module notifier cannot see our suites (struct module has no
  * kunit_suites there), so the test module runs them from its own init and
- * tears them down from its own exit. The build defines PVOPS_KUNIT_OOT then.
+ * tears them down from its own exit.
  */
 #ifndef _PVOPS_KUNIT_H
 #define _PVOPS_KUNIT_H
@@ -16,7 +16,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 
-#ifndef PVOPS_KUNIT_OOT
+#if IS_ENABLED(CONFIG_KUNIT)
 #define pvops_kunit_test_suites(...) kunit_test_suites(__VA_ARGS__)
 #else
 struct pvops_kunit_set {
