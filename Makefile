@@ -27,7 +27,7 @@ KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m
 KUNIT_DIR := $(BUILD)/kunit
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
 
-export CACHE BUILD KDIR
+export CACHE BUILD
 
 .PHONY: all modules kunit selftests deps demo check bench clean help
 
@@ -40,7 +40,7 @@ kunit: modules
 ifeq ($(KERNEL_HAS_KUNIT),y)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) modules
 else
-	tests/kunit/build-kunit.sh $(CACHE)/linux-source $(KUNIT_DIR)
+	KDIR=$(KDIR) tests/kunit/build-kunit.sh $(CACHE)/linux-source $(KUNIT_DIR)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) \
 		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers modules
 endif
