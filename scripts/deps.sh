@@ -10,10 +10,10 @@
 # line when headers, source and image are not the same version.
 set -euo pipefail
 
-CACHE=${PVOPS_CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
+CACHE=${CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
 FLAVOUR=cloud-amd64
 TOOLS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio \
-busybox-static qemu-system-x86 rsync python3 xz-utils perl ca-certificates"
+busybox-static qemu-system-x86 rsync python3 xz-utils perl git ca-certificates"
 
 say() { echo "deps: $*"; }
 die() { echo "deps: $*" >&2; exit 1; }
@@ -60,9 +60,12 @@ IMG=linux-image-$abi-$FLAVOUR-unsigned
 SRC=linux-source-6.1
 
 missing=
-for p in $HDR $SRC $TOOLS; do
+for p in $HDR $TOOLS; do
 	[ -n "$(installed "$p")" ] || missing="$missing $p"
 done
+# The source must follow point releases: install the candidate when it differs.
+src_cand=$(candidate "$SRC")
+[ -n "$src_cand" ] && [ "$(installed "$SRC")" != "$src_cand" ] && missing="$missing $SRC"
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		die "missing packages; run: sudo apt-get install -y --no-install-recommends$missing"
@@ -78,7 +81,7 @@ img_ver=$(candidate "$IMG")
 [ -n "$img_ver" ] || { apt_update; img_ver=$(candidate "$IMG"); }
 [ -n "$img_ver" ] || die "no $IMG in the apt lists"
 if [ "$hdr_ver" != "$src_ver" ] || [ "$hdr_ver" != "$img_ver" ]; then
-	die "version mismatch: $HDR $hdr_ver, $SRC $src_ver, $IMG $img_ver"
+	die "version mismatch: $HDR $hdr_ver, $SRC $src_ver, $IMG $img_ver (apt-get update, then make deps again)"
 fi
 
 mkdir -p "$CACHE"
