@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvops core: detects KVM, reads what the host offers, and reports which
- * function each paravirt operation the engine manages points to now.
+ * pvops core: detects KVM, reads what the host offers (KVM PV features and
+ * the pvops hypercalls), and runs the op engine (engine.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,11 +15,7 @@
 
 #include <pvops/pvops.h>
 
-static const char * const pvops_op_names[PVOPS_NR_OPS] = {
-	[PVOPS_OP_FLUSH_TLB_MULTI]	= "flush_tlb_multi",
-	[PVOPS_OP_LOCK_WAIT]		= "lock_wait",
-	[PVOPS_OP_LOCK_KICK]		= "lock_kick",
-};
+#include "internal.h"
 
 /* Names of the KVM_FEATURE_* bits of CPUID 0x40000001 EAX. */
 static const char * const pvops_feature_names[] = {
@@ -42,47 +38,6 @@ static const char * const pvops_feature_names[] = {
 	[KVM_FEATURE_MIGRATION_CONTROL]		= "migration_control",
 	[KVM_FEATURE_CLOCKSOURCE_STABLE_BIT]	= "clocksource_stable",
 };
-
-/**
- * pvops_op_name() - name of a paravirt operation managed by the engine
- * @op: the operation
- *
- * Return: a static string, or NULL when @op is out of range.
- */
-const char *pvops_op_name(enum pvops_op op)
-{
-	if ((unsigned int)op >= PVOPS_NR_OPS)
-		return NULL;
-	return pvops_op_names[op];
-}
-EXPORT_SYMBOL_GPL(pvops_op_name);
-
-/**
- * pvops_op_current() - the function a paravirt operation points to now
- * @op: the operation
- *
- * Reads the kernel's pv_ops table, which still names the function each call
- * site was patched to at boot (native, or the kernel's own KVM PV function).
- *
- * Return: the function's address, or NULL when @op is out of range or the
- * kernel has no such operation.
- */
-void *pvops_op_current(enum pvops_op op)
-{
-	switch (op) {
-	case PVOPS_OP_FLUSH_TLB_MULTI:
-		return pv_ops.mmu.flush_tlb_multi;
-#ifdef CONFIG_PARAVIRT_SPINLOCKS
-	case PVOPS_OP_LOCK_WAIT:
-		return pv_ops.lock.wait;
-	case PVOPS_OP_LOCK_KICK:
-		return pv_ops.lock.kick;
-#endif
-	default:
-		return NULL;
-	}
-}
-EXPORT_SYMBOL_GPL(pvops_op_current);
 
 /**
  * pvops_kvm_feature_name() - name of a KVM paravirt feature bit
@@ -163,24 +118,55 @@ static ssize_t kvm_features_show(struct kobject *kobj,
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 
+static ssize_t host_abi_version_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", pvops_host_abi_version());
+}
+
+static ssize_t host_features_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	unsigned long bits = pvops_host_features();
+	unsigned int bit;
+	int len = 0;
+
+	for_each_set_bit(bit, &bits, 32) {
+		const char *name = pvops_host_feature_name(bit);
+
+		if (len)
+			len += sysfs_emit_at(buf, len, " ");
+		if (name)
+			len += sysfs_emit_at(buf, len, "%s", name);
+		else
+			len += sysfs_emit_at(buf, len, "bit%u", bit);
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+/* One line per op: its name, the implementation it runs, its original. */
 static ssize_t ops_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
 	int op, len = 0;
 
 	for (op = 0; op < PVOPS_NR_OPS; op++)
-		len += sysfs_emit_at(buf, len, "%s %ps\n", pvops_op_name(op),
-				     pvops_op_current(op));
+		len += sysfs_emit_at(buf, len, "%s %s %ps\n", pvops_op_name(op),
+				     pvops_active(op), pvops_op_original(op));
 	return len;
 }
 
 static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
 static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
+static struct kobj_attribute host_abi_version_attr = __ATTR_RO(host_abi_version);
+static struct kobj_attribute host_features_attr = __ATTR_RO(host_features);
 static struct kobj_attribute ops_attr = __ATTR_RO(ops);
 
 static struct attribute *pvops_attrs[] = {
 	&hypervisor_attr.attr,
 	&kvm_features_attr.attr,
+	&host_abi_version_attr.attr,
+	&host_features_attr.attr,
 	&ops_attr.attr,
 	NULL,
 };
@@ -202,28 +188,35 @@ static int __init pvops_init(void)
 		return -ENODEV;
 	}
 
+	pvops_format_features(features, sizeof(features), pvops_kvm_features());
+	pr_info("KVM guest, host features: %s\n", features);
+	pvops_host_query();
+
 	pvops_kobj = kobject_create_and_add("pvops", kernel_kobj);
 	if (!pvops_kobj)
 		return -ENOMEM;
 	ret = sysfs_create_group(pvops_kobj, &pvops_group);
-	if (ret) {
-		kobject_put(pvops_kobj);
-		return ret;
-	}
-
-	pvops_format_features(features, sizeof(features), pvops_kvm_features());
-	pr_info("KVM guest, host features: %s\n", features);
+	if (ret)
+		goto fail;
+	ret = pvops_engine_init(pvops_kobj);
+	if (ret)
+		goto fail;
 	pr_info("flush_tlb_multi=%ps lock_wait=%ps lock_kick=%ps\n",
-		pvops_op_current(PVOPS_OP_FLUSH_TLB_MULTI),
-		pvops_op_current(PVOPS_OP_LOCK_WAIT),
-		pvops_op_current(PVOPS_OP_LOCK_KICK));
+		pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI),
+		pvops_op_original(PVOPS_OP_LOCK_WAIT),
+		pvops_op_original(PVOPS_OP_LOCK_KICK));
 	return 0;
+fail:
+	kobject_put(pvops_kobj);
+	return ret;
 }
 module_init(pvops_init);
 
 static void __exit pvops_exit(void)
 {
+	/* No sysfs switch can come in while the engine shuts down. */
 	kobject_put(pvops_kobj);
+	pvops_engine_exit();
 	pr_info("unloaded\n");
 }
 module_exit(pvops_exit);

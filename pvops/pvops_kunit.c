@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the pvops core: op table, feature names and formatting.
+ * KUnit tests for the pvops core: op table, feature names and formatting, and
+ * the op engine's registration and switching rules.
  */
+#include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/kvm_para.h>
 #include <linux/string.h>
@@ -22,7 +25,7 @@ static void pvops_test_op_names(struct kunit *test)
 	}
 	KUNIT_EXPECT_NULL(test, pvops_op_name(PVOPS_NR_OPS));
 	KUNIT_EXPECT_NULL(test, pvops_op_name(-1));
-	KUNIT_EXPECT_NULL(test, pvops_op_current(PVOPS_NR_OPS));
+	KUNIT_EXPECT_NULL(test, pvops_op_original(PVOPS_NR_OPS));
 }
 
 /*
@@ -33,7 +36,7 @@ static void pvops_test_op_names(struct kunit *test)
 static void pvops_test_op_current(struct kunit *test)
 {
 	char sym[KSYM_SYMBOL_LEN];
-	void *fn = pvops_op_current(PVOPS_OP_FLUSH_TLB_MULTI);
+	void *fn = pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI);
 	u32 f = pvops_kvm_features();
 	bool pv = (f & BIT(KVM_FEATURE_PV_TLB_FLUSH)) &&
 		  (f & BIT(KVM_FEATURE_STEAL_TIME)) &&
@@ -44,9 +47,9 @@ static void pvops_test_op_current(struct kunit *test)
 	sprint_symbol_no_offset(sym, (unsigned long)fn);
 	KUNIT_EXPECT_STREQ(test, sym, pv ? "kvm_flush_tlb_multi" : "native_flush_tlb_multi");
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
-	KUNIT_EXPECT_PTR_EQ(test, pvops_op_current(PVOPS_OP_LOCK_WAIT),
+	KUNIT_EXPECT_PTR_EQ(test, pvops_op_original(PVOPS_OP_LOCK_WAIT),
 			    (void *)pv_ops.lock.wait);
-	KUNIT_EXPECT_PTR_EQ(test, pvops_op_current(PVOPS_OP_LOCK_KICK),
+	KUNIT_EXPECT_PTR_EQ(test, pvops_op_original(PVOPS_OP_LOCK_KICK),
 			    (void *)pv_ops.lock.kick);
 #endif
 }
@@ -98,6 +101,210 @@ static void pvops_test_format_truncates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buf[0], 'x');
 }
 
+/*
+ * Engine tests. The backends really run: they count and call the original.
+ * They are static, not on the stack, so that a failed test that leaves one
+ * registered leaves no dangling pointer while this module is loaded.
+ */
+static atomic_t kt_flushes, kt_waits, kt_kicks;
+
+static void kt_flush(const struct cpumask *cpus, const struct flush_tlb_info *info)
+{
+	atomic_inc(&kt_flushes);
+	pvops_original_flush_tlb_multi(cpus, info);
+}
+
+static void kt_wait(u8 *ptr, u8 val)
+{
+	atomic_inc(&kt_waits);
+	pvops_original_lock_wait(ptr, val);
+}
+
+static void kt_kick(int cpu)
+{
+	atomic_inc(&kt_kicks);
+	pvops_original_lock_kick(cpu);
+}
+
+static const char *orig_impl(enum pvops_op op)
+{
+	char sym[KSYM_SYMBOL_LEN];
+
+	sprint_symbol_no_offset(sym, (unsigned long)pvops_op_original(op));
+	return strncmp(sym, "kvm_", 4) ? PVOPS_IMPL_NATIVE : PVOPS_IMPL_KVM;
+}
+
+/* Whether the kernel runs the paravirt qspinlock (lock ops redirectable). */
+static bool pv_lock_ops(void)
+{
+	char sym[KSYM_SYMBOL_LEN];
+
+	sprint_symbol_no_offset(sym, (unsigned long)pvops_op_original(PVOPS_OP_LOCK_WAIT));
+	return strcmp(sym, "_paravirt_nop") != 0;
+}
+
+static void pvops_test_register_rules(struct kunit *test)
+{
+	static struct pvops_backend a = { .name = "kunit-a", .flush_tlb_multi = kt_flush };
+	static struct pvops_backend a2 = { .name = "kunit-a", .flush_tlb_multi = kt_flush };
+	static struct pvops_backend bad = { .flush_tlb_multi = kt_flush };
+
+	KUNIT_ASSERT_EQ(test, pvops_register_backend(&a), 0);
+	/* Double registration, of the same backend or of its name. */
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&a), -EEXIST);
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&a2), -EEXIST);
+	pvops_unregister_backend(&a);
+	/* The name is free again. */
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&a2), 0);
+	pvops_unregister_backend(&a2);
+
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	bad.name = "";
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	bad.name = PVOPS_IMPL_NATIVE;
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	bad.name = PVOPS_IMPL_KVM;
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	/* No op at all; wait without kick. */
+	bad.name = "kunit-bad";
+	bad.flush_tlb_multi = NULL;
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	bad.lock_wait = kt_wait;
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	bad.lock_wait = NULL;
+	bad.lock_kick = kt_kick;
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+
+	/* Host features the host does not offer: refused with -ENODEV. */
+	bad.lock_kick = NULL;
+	bad.flush_tlb_multi = kt_flush;
+	bad.host_features = BIT(31);
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -ENODEV);
+	bad.host_features = 0;
+	bad.kvm_features = BIT(30);
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -ENODEV);
+	/* What the host does offer is accepted. */
+	bad.kvm_features = pvops_kvm_features();
+	bad.host_features = pvops_host_features();
+	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), 0);
+	pvops_unregister_backend(&bad);
+}
+
+static void pvops_test_switch_rules(struct kunit *test)
+{
+	static struct pvops_backend f = { .name = "kunit-f", .flush_tlb_multi = kt_flush };
+	enum pvops_op op = PVOPS_OP_FLUSH_TLB_MULTI;
+
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_NR_OPS, PVOPS_IMPL_NATIVE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_switch(-1, PVOPS_IMPL_NATIVE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, NULL), -EINVAL);
+	KUNIT_EXPECT_NULL(test, pvops_active(PVOPS_NR_OPS));
+	/* A backend that is not registered. */
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "no-such-backend"), -ENOENT);
+	/* The original is always there, and switching to it is a no-op. */
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, orig_impl(op)), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
+
+	KUNIT_ASSERT_EQ(test, pvops_register_backend(&f), 0);
+	/* A backend without lock ops cannot take them. */
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_WAIT, "kunit-f"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, orig_impl(op)), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
+	pvops_unregister_backend(&f);
+}
+
+/* Unregistering an active backend puts the original back first. */
+static void pvops_test_unregister_active(struct kunit *test)
+{
+	static struct pvops_backend f = { .name = "kunit-f", .flush_tlb_multi = kt_flush };
+	enum pvops_op op = PVOPS_OP_FLUSH_TLB_MULTI;
+
+	KUNIT_ASSERT_EQ(test, pvops_register_backend(&f), 0);
+	KUNIT_ASSERT_EQ(test, pvops_switch(op, "kunit-f"), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
+	pvops_unregister_backend(&f);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -ENOENT);
+}
+
+/* Lock wait and kick switch together, whichever of the two is named. */
+static void pvops_test_lock_group(struct kunit *test)
+{
+	static struct pvops_backend l = {
+		.name = "kunit-l", .lock_wait = kt_wait, .lock_kick = kt_kick,
+	};
+
+	if (!pv_lock_ops()) {
+		KUNIT_EXPECT_EQ(test, pvops_register_backend(&l), -EOPNOTSUPP);
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, pvops_register_backend(&l), 0);
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_KICK, "kunit-l"), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_WAIT), "kunit-l");
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_KICK), "kunit-l");
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_WAIT, PVOPS_IMPL_KVM), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_WAIT), PVOPS_IMPL_KVM);
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_KICK), PVOPS_IMPL_KVM);
+	/* The flush op is not part of the group. */
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_FLUSH_TLB_MULTI, "kunit-l"), -ENOENT);
+	pvops_unregister_backend(&l);
+}
+
+static void kt_ipmodify_handler(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *ops, struct ftrace_regs *fregs)
+{
+}
+
+/*
+ * Another IPMODIFY ftrace user (as a livepatch is) owns the function: the
+ * switch is refused with -EBUSY and nothing changes; once it is gone, the
+ * same switch works.
+ */
+static void pvops_test_ipmodify_owner(struct kunit *test)
+{
+	static struct ftrace_ops other = {
+		.func = kt_ipmodify_handler,
+		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	};
+	static struct pvops_backend f = { .name = "kunit-f", .flush_tlb_multi = kt_flush };
+	enum pvops_op op = PVOPS_OP_FLUSH_TLB_MULTI;
+	unsigned long ip = (unsigned long)pvops_op_original(op);
+
+	KUNIT_ASSERT_EQ(test, ftrace_set_filter_ip(&other, ip, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, register_ftrace_function(&other), 0);
+	KUNIT_ASSERT_EQ(test, pvops_register_backend(&f), 0);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -EBUSY);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
+	KUNIT_EXPECT_EQ(test, unregister_ftrace_function(&other), 0);
+	ftrace_free_filter(&other);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
+	pvops_unregister_backend(&f);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
+}
+
+/*
+ * "native" is offered for the TLB flush exactly when the kernel runs its
+ * own KVM PV flush, and runs native_flush_tlb_multi().
+ */
+static void pvops_test_native_flush(struct kunit *test)
+{
+	enum pvops_op op = PVOPS_OP_FLUSH_TLB_MULTI;
+
+	if (!strcmp(orig_impl(op), PVOPS_IMPL_NATIVE)) {
+		KUNIT_EXPECT_EQ(test, pvops_switch(op, PVOPS_IMPL_KVM), -ENOENT);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, PVOPS_IMPL_NATIVE), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), PVOPS_IMPL_NATIVE);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, PVOPS_IMPL_KVM), 0);
+	KUNIT_EXPECT_STREQ(test, pvops_active(op), PVOPS_IMPL_KVM);
+}
+
 static struct kunit_case pvops_test_cases[] = {
 	KUNIT_CASE(pvops_test_op_names),
 	KUNIT_CASE(pvops_test_op_current),
@@ -107,12 +314,27 @@ static struct kunit_case pvops_test_cases[] = {
 	{}
 };
 
+static struct kunit_case pvops_engine_test_cases[] = {
+	KUNIT_CASE(pvops_test_register_rules),
+	KUNIT_CASE(pvops_test_switch_rules),
+	KUNIT_CASE(pvops_test_unregister_active),
+	KUNIT_CASE(pvops_test_lock_group),
+	KUNIT_CASE(pvops_test_ipmodify_owner),
+	KUNIT_CASE(pvops_test_native_flush),
+	{}
+};
+
 static struct kunit_suite pvops_test_suite = {
 	.name = "pvops",
 	.test_cases = pvops_test_cases,
 };
 
-pvops_kunit_test_suites(&pvops_test_suite);
+static struct kunit_suite pvops_engine_test_suite = {
+	.name = "pvops_engine",
+	.test_cases = pvops_engine_test_cases,
+};
+
+pvops_kunit_test_suites(&pvops_test_suite, &pvops_engine_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the pvops core");
 MODULE_LICENSE("GPL");

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pvops hypercall ABI, as the guest modules see it.
+ *
+ * The host defines the same values in include/uapi/linux/kvm_para.h (the
+ * first patch of hostside/). The guest modules build against kernels whose
+ * headers predate that patch, so they take the values from here; make check
+ * (tests/abi-check) fails if the two ever disagree. Documented in
+ * Documentation/virt/kvm/x86/hypercalls.rst of the patched tree.
+ */
+#ifndef _PVOPS_ABI_H
+#define _PVOPS_ABI_H
+
+/*
+ * Hypercall numbers (RAX). A block far from upstream's KVM_HC_* (1..12 and
+ * counting), reserved as a whole: numbers in it that a host does not service
+ * return -KVM_ENOSYS, as every unknown hypercall does.
+ */
+#define KVM_HC_PVOPS_BASE		0x50560000
+#define KVM_HC_PVOPS_NR			0x100
+#define KVM_HC_PVOPS_FEATURES		(KVM_HC_PVOPS_BASE + 0)
+
+/* The ABI version KVM_HC_PVOPS_FEATURES reports. */
+#define KVM_PVOPS_ABI_VERSION		1
+
+/*
+ * KVM_HC_PVOPS_FEATURES returns, when it succeeds (RAX >= 0):
+ * bits 31:0 a bitmap of serviced hypercalls (bit n: KVM_HC_PVOPS_BASE + n),
+ * bits 47:32 the ABI version, bits 63:48 zero.
+ */
+#define KVM_PVOPS_FEATURES_BITMAP(ret)	((ret) & 0xffffffffULL)
+#define KVM_PVOPS_FEATURES_VERSION(ret)	(((ret) >> 32) & 0xffffULL)
+#define KVM_PVOPS_HC_BIT(nr)		(1ULL << ((nr) - KVM_HC_PVOPS_BASE))
+
+#endif /* _PVOPS_ABI_H */
