@@ -29,7 +29,7 @@ KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo
 
 export CACHE BUILD
 
-.PHONY: all modules kunit selftests deps demo check bench clean help
+.PHONY: all modules kunit hostside selftests deps demo check bench clean help
 
 all: modules
 
@@ -45,8 +45,13 @@ else
 		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers modules
 endif
 
-selftests:
-	tests/selftests/build.sh $(CACHE)/linux-source $(BUILD)/selftests
+# The KVM patch series: a patched tree and kvm*.ko in $(BUILD)/hostside.
+hostside:
+	hostside/build.sh
+
+# Built from the patched tree, whose uapi headers have the pvops ABI.
+selftests: hostside
+	tests/selftests/build.sh $(BUILD)/hostside/linux $(BUILD)/selftests
 
 deps:
 	scripts/deps.sh
@@ -54,11 +59,11 @@ deps:
 # demo and check run `make deps` first, then re-enter make so that the
 # pinned kernel it wrote is what KDIR points at.
 demo: deps
-	$(MAKE) kunit
+	$(MAKE) hostside kunit
 	tests/demo
 
 check: deps
-	$(MAKE) kunit selftests
+	$(MAKE) hostside kunit selftests
 	tests/check
 
 clean:
@@ -71,5 +76,6 @@ help:
 	@echo 'make demo       boot the nested testbed and show what the guest sees'
 	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
 	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
-	@echo 'make selftests  build the KVM selftests statically'
+	@echo 'make hostside   apply hostside/series, build kvm*.ko into $(BUILD)/hostside/kvm'
+	@echo 'make selftests  build the KVM selftests statically (from the patched tree)'
 	@echo 'tests/vm/run --help   the testbed CLI'
