@@ -21,15 +21,16 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # Which guest modules to build; the Kconfig symbols of the same name.
 PVOPS_CONFIG := CONFIG_PVOPS=m
 
-# KUnit test modules: built against our out-of-tree kunit.ko when the kernel
-# has no CONFIG_KUNIT (see tests/kunit/README.md).
-KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m
+# Test modules (KUnit suites, the engine's test backend), the KUnit ones
+# built against our out-of-tree kunit.ko when the kernel has no CONFIG_KUNIT
+# (see tests/kunit/README.md).
+KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TEST_BACKEND=m
 KUNIT_DIR := $(BUILD)/kunit
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
 
 export CACHE BUILD
 
-.PHONY: all modules kunit hostside selftests deps demo check bench clean help
+.PHONY: all modules kunit e2e-tools hostside selftests deps demo check bench clean help
 
 all: modules
 
@@ -45,6 +46,13 @@ else
 		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers modules
 endif
 
+# Static userspace helpers of the e2e tests, put into L2 as /pvops/bin.
+E2E_TOOLS := $(BUILD)/e2e/pvops-stress
+e2e-tools: $(E2E_TOOLS)
+$(BUILD)/e2e/%: tests/e2e/%.c
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
 # The KVM patch series: a patched tree and kvm*.ko in $(BUILD)/hostside.
 hostside:
 	hostside/build.sh
@@ -59,11 +67,11 @@ deps:
 # demo and check run `make deps` first, then re-enter make so that the
 # pinned kernel it wrote is what KDIR points at.
 demo: deps
-	$(MAKE) hostside kunit
+	$(MAKE) hostside kunit e2e-tools
 	tests/demo
 
 check: deps
-	$(MAKE) hostside kunit selftests
+	$(MAKE) hostside kunit e2e-tools selftests
 	tests/check
 
 clean:

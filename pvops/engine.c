@@ -779,8 +779,13 @@ static void pvops_init_op(struct pvops_op_state *st, enum pvops_op op)
 		return;
 	}
 	st->fops.func = pvops_ftrace_handler;
+	/*
+	 * FL_RCU: ftrace calls the handler only where RCU is watching, since
+	 * the unload rule (pvops_unregister_backend()) rests on RCU grace
+	 * periods; elsewhere (idle, early entry) the original runs.
+	 */
 	st->fops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_DYNAMIC |
-			 FTRACE_OPS_FL_IPMODIFY;
+			 FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_RCU;
 	ret = ftrace_set_filter_ip(&st->fops, (unsigned long)st->orig, 0, 0);
 	if (ret) {
 		st->unusable = -EOPNOTSUPP;
