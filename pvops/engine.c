@@ -13,7 +13,8 @@
  *
  * Per op, the ftrace hook is in place while the op runs anything but its
  * original, and while a backend for it is registered, so that switching
- * between backends and back is a pointer store.
+ * between backends and back is a pointer store (with keep_hooks, until
+ * pvops unloads).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,7 +22,6 @@
 #include <linux/debugfs.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
-#include <linux/kprobes.h>
 #include <linux/kvm_para.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -34,6 +34,7 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <asm/paravirt.h>
+#include <asm/tlbflush.h>
 
 #include <pvops/pvops.h>
 
@@ -102,6 +103,10 @@ static struct pvops_op_state pvops_ops[PVOPS_NR_OPS] = {
  */
 static struct pvops_backend pvops_native = { .name = PVOPS_IMPL_NATIVE };
 
+static bool keep_hooks;
+module_param(keep_hooks, bool, 0644);
+MODULE_PARM_DESC(keep_hooks, "Keep an op's ftrace hook from its first switch until pvops unloads, so that loading and unloading backends patches no kernel text (default: remove it once the op runs its original with no backend)");
+
 /* Serializes registration, switching and hook changes. */
 static DEFINE_MUTEX(pvops_mutex);
 static LIST_HEAD(pvops_backends);
@@ -116,15 +121,10 @@ static struct dentry *pvops_debugfs;
  * implementation; the hook lets a call through untouched while the mark is
  * set. A lock wait that halts with interrupts enabled can be interrupted by
  * a handler that waits for another lock: that runs at a higher context
- * level, with a mark of its own, and is redirected normally.
- *
- * The hook also hands the trampoline the implementation it chose, in a slot
- * of the same shape, so that both see the same one even when a switch
- * happens in between.
+ * level (0 task, 1 softirq, 2 hardirq, 3 NMI), with a mark of its own, and
+ * is redirected normally.
  */
-#define PVOPS_LEVELS	4
 static DEFINE_PER_CPU(unsigned long, pvops_nest);
-static DEFINE_PER_CPU(struct pvops_backend *, pvops_pending[PVOPS_LEVELS][PVOPS_NR_OPS]);
 
 static __always_inline unsigned long pvops_nest_bit(enum pvops_op op, int level)
 {
@@ -235,48 +235,40 @@ static void notrace pvops_ftrace_handler(unsigned long ip,
 					 struct ftrace_regs *fregs)
 {
 	struct pvops_op_state *st = container_of(fops, struct pvops_op_state, fops);
-	struct pvops_backend *b;
-	int level, bit;
+	int bit;
 
-	/*
-	 * Only redirect from a context that cannot be preempted: then the
-	 * whole way through the trampoline and the backend is one RCU read
-	 * side critical section, which pvops_unregister_backend() waits for
-	 * (see there). The callers of all three ops hold preemption off
-	 * (flush_tlb_mm_range() under get_cpu(), the qspinlock slow path
-	 * under spin_lock()), so this never declines in practice.
-	 */
-	if (unlikely(preemptible()))
-		return;
 	bit = ftrace_test_recursion_trylock(ip, parent_ip);
 	if (bit < 0)
 		return;
-	level = interrupt_context_level();
-	if (__this_cpu_read(pvops_nest) & pvops_nest_bit(st->op, level)) {
+	if (__this_cpu_read(pvops_nest) &
+	    pvops_nest_bit(st->op, interrupt_context_level())) {
 		/* The implementation called the original: let it run. */
 		__this_cpu_inc(st->stats->fallbacks);
-	} else {
-		b = rcu_dereference_sched(st->active);
-		if (b) {
-			__this_cpu_write(pvops_pending[level][st->op], b);
-			ftrace_instruction_pointer_set(fregs,
-						       (unsigned long)st->tramp);
-		}
+	} else if (rcu_access_pointer(st->active)) {
+		ftrace_instruction_pointer_set(fregs, (unsigned long)st->tramp);
 	}
 	ftrace_test_recursion_unlock(bit);
 }
 
-/* Trampoline entry and exit: what the three trampolines share. */
+/*
+ * Trampoline entry and exit, what the three trampolines share. From the
+ * read of st->active to the implementation's return, preemption stays off:
+ * an RCU read-side critical section that pvops_unregister_backend() waits
+ * for. Returns the implementation to run; NULL when the op was switched
+ * back to its original since the hook looked, and the trampoline then runs
+ * the original.
+ */
 static struct pvops_backend *pvops_enter(struct pvops_op_state *st, u64 *t0)
 {
-	int level;
+	struct pvops_backend *b;
 
 	preempt_disable_notrace();
-	level = interrupt_context_level();
-	__this_cpu_or(pvops_nest, pvops_nest_bit(st->op, level));
-	__this_cpu_inc(st->stats->calls);
+	__this_cpu_or(pvops_nest, pvops_nest_bit(st->op, interrupt_context_level()));
+	b = rcu_dereference_sched(st->active);
+	if (likely(b))
+		__this_cpu_inc(st->stats->calls);
 	*t0 = local_clock();
-	return __this_cpu_read(pvops_pending[level][st->op]);
+	return b;
 }
 
 static void pvops_leave(struct pvops_op_state *st, struct pvops_backend *b,
@@ -284,9 +276,14 @@ static void pvops_leave(struct pvops_op_state *st, struct pvops_backend *b,
 {
 	u64 ns = local_clock() - t0;
 
-	__this_cpu_inc(st->stats->hist[min_t(unsigned int, fls64(ns),
-					     PVOPS_HIST_BUCKETS - 1)]);
-	trace_pvops_call(st->name, b->name, ns);
+	if (likely(b)) {
+		__this_cpu_inc(st->stats->hist[min_t(unsigned int, fls64(ns),
+						     PVOPS_HIST_BUCKETS - 1)]);
+		trace_pvops_call(st->name, b->name, ns);
+	} else {
+		/* The hook counted this pass-through as a fallback: it is not. */
+		__this_cpu_dec(st->stats->fallbacks);
+	}
 	__this_cpu_and(pvops_nest, ~pvops_nest_bit(st->op, interrupt_context_level()));
 	preempt_enable_notrace();
 }
@@ -299,7 +296,10 @@ static void pvops_tramp_flush_tlb_multi(const struct cpumask *cpus,
 	u64 t0;
 
 	b = pvops_enter(st, &t0);
-	b->flush_tlb_multi(cpus, info);
+	if (likely(b))
+		b->flush_tlb_multi(cpus, info);
+	else
+		pvops_original_flush_tlb_multi(cpus, info);
 	pvops_leave(st, b, t0);
 }
 
@@ -310,7 +310,10 @@ static void pvops_tramp_lock_wait(u8 *ptr, u8 val)
 	u64 t0;
 
 	b = pvops_enter(st, &t0);
-	b->lock_wait(ptr, val);
+	if (likely(b))
+		b->lock_wait(ptr, val);
+	else
+		pvops_original_lock_wait(ptr, val);
 	pvops_leave(st, b, t0);
 }
 
@@ -321,7 +324,10 @@ static void pvops_tramp_lock_kick(int cpu)
 	u64 t0;
 
 	b = pvops_enter(st, &t0);
-	b->lock_kick(cpu);
+	if (likely(b))
+		b->lock_kick(cpu);
+	else
+		pvops_original_lock_kick(cpu);
 	pvops_leave(st, b, t0);
 }
 
@@ -371,8 +377,8 @@ static int pvops_hook(struct pvops_op_state *st)
 static void pvops_unhook_idle(struct pvops_op_state *st)
 {
 	lockdep_assert_held(&pvops_mutex);
-	if (!st->hooked || rcu_access_pointer(st->active) ||
-	    pvops_op_has_backend(st))
+	if (!st->hooked || READ_ONCE(keep_hooks) ||
+	    rcu_access_pointer(st->active) || pvops_op_has_backend(st))
 		return;
 	/* Waits for every CPU that is inside the handler. */
 	if (!WARN_ON(unregister_ftrace_function(&st->fops)))
@@ -597,12 +603,12 @@ void pvops_unregister_backend(struct pvops_backend *b)
 	list_del(&b->node);
 	/*
 	 * Why this is enough for the module of @b to be unloaded afterwards:
-	 * a CPU can only be inside a function of @b after the hook picked @b,
-	 * and the hook only redirects calls made with preemption disabled
-	 * (see pvops_ftrace_handler()); the trampoline keeps it disabled
-	 * until the backend returned. From the hook's pointer load to the
-	 * backend's return, the CPU is thus in one RCU read-side critical
-	 * section, and synchronize_rcu() below waits for all of them.
+	 * a CPU can only be inside a function of @b after a trampoline read
+	 * @b from st->active, and the trampoline does that with preemption
+	 * disabled and keeps it disabled until the backend returned
+	 * (pvops_enter(), pvops_leave()). From that read to the backend's
+	 * return the CPU is thus in one RCU read-side critical section, and
+	 * synchronize_rcu() below waits for all of them.
 	 *
 	 * That includes lock waiters halted inside @b's lock_wait: a halted
 	 * vCPU reports no quiescent state, so the grace period lasts until it
@@ -719,20 +725,51 @@ static int latency_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(latency);
 
-/* The address of a kernel function that is not exported (or NULL). */
-static void *pvops_lookup(const char *name)
+/* The function containing @addr: its name, and @addr's offset and size. */
+static bool pvops_sym_at(unsigned long addr, char *name, unsigned long *off,
+			 unsigned long *size)
 {
-	struct kprobe kp = { .symbol_name = name };
-	void *addr;
+	char buf[KSYM_SYMBOL_LEN], *plus;
 
-	/* kallsyms_lookup_name() is not exported since 5.7; a kprobe still
-	 * resolves names.
-	 */
-	if (register_kprobe(&kp))
-		return NULL;
-	addr = kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
+	sprint_symbol(buf, addr);
+	plus = strrchr(buf, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", off, size) != 2 || !*size)
+		return false;
+	*plus = '\0';
+	strscpy(name, buf, KSYM_NAME_LEN);
+	return true;
+}
+
+/*
+ * The address of native_flush_tlb_multi(), which is not exported. In 6.1
+ * kallsyms_lookup_name() is not exported either, and a kprobe used as a
+ * name lookup would patch the text of this very hot function while other
+ * CPUs run it (seen to crash under load). Instead walk the symbol table
+ * function by function, with sprint_symbol() only, from an exported
+ * function of the same file (arch/x86/mm/tlb.c): leave_mm().
+ */
+#define PVOPS_WALK_MAX	512
+
+static void *pvops_find_native_flush(void)
+{
+	unsigned long start = (unsigned long)leave_mm, addr, off, size;
+	char name[KSYM_NAME_LEN];
+	int i;
+
+	for (addr = start, i = 0; i < PVOPS_WALK_MAX; i++, addr += size) {
+		if (!pvops_sym_at(addr, name, &off, &size) || off)
+			break;
+		if (!strcmp(name, "native_flush_tlb_multi"))
+			return (void *)addr;
+	}
+	for (addr = start, i = 0; i < PVOPS_WALK_MAX; i++) {
+		if (!pvops_sym_at(addr - 1, name, &off, &size))
+			break;
+		addr -= off + 1;
+		if (!strcmp(name, "native_flush_tlb_multi"))
+			return (void *)addr;
+	}
+	return NULL;
 }
 
 static void pvops_init_op(struct pvops_op_state *st, enum pvops_op op)
@@ -771,8 +808,12 @@ static void pvops_init_op(struct pvops_op_state *st, enum pvops_op op)
 		st->unusable_why = "the kernel runs the native qspinlock (no pv wait/kick)";
 		return;
 	}
-	if (op == PVOPS_OP_FLUSH_TLB_MULTI && !strncmp(sym, "kvm_", 4))
-		st->native = pvops_lookup("native_flush_tlb_multi");
+	if (op == PVOPS_OP_FLUSH_TLB_MULTI && !strncmp(sym, "kvm_", 4)) {
+		st->native = pvops_find_native_flush();
+		if (!st->native)
+			pr_info("%s: native_flush_tlb_multi not found, \"native\" not offered\n",
+				st->name);
+	}
 	if (!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_REGS)) {
 		st->unusable = -EOPNOTSUPP;
 		st->unusable_why = "the kernel lacks DYNAMIC_FTRACE_WITH_REGS";
@@ -828,8 +869,7 @@ int pvops_engine_init(struct kobject *parent)
 		st->group_attr.attrs = st->attrs;
 		ret = sysfs_create_group(parent, &st->group_attr);
 		if (ret) {
-			free_percpu(st->stats);
-			st->stats = NULL;
+			pvops_free_op(st);
 			goto fail;
 		}
 		st->debugfs = debugfs_create_dir(st->name, pvops_debugfs);
@@ -863,12 +903,20 @@ void pvops_engine_exit(void)
 		struct pvops_op_state *st = &pvops_ops[op];
 
 		RCU_INIT_POINTER(st->active, NULL);
-		if (st->hooked)
-			unregister_ftrace_function(&st->fops);
+		/*
+		 * Keep the filter (and leak it) rather than free what a
+		 * hook that could not be removed still uses.
+		 */
+		if (st->hooked && WARN_ON(unregister_ftrace_function(&st->fops)))
+			st->unusable = -EBUSY;
 		st->hooked = false;
 	}
 	mutex_unlock(&pvops_mutex);
-	/* No CPU may still be on its way from the hook into a trampoline. */
+	/*
+	 * No CPU is still inside a trampoline: unregister_ftrace_function()
+	 * waited for tasks preempted on their way from the hook into one (an
+	 * RCU tasks grace period), and this waits for those running in one.
+	 */
 	synchronize_rcu();
 	for (op = 0; op < PVOPS_NR_OPS; op++)
 		pvops_free_op(&pvops_ops[op]);

@@ -195,12 +195,15 @@ static int __init pvops_init(void)
 	pvops_kobj = kobject_create_and_add("pvops", kernel_kobj);
 	if (!pvops_kobj)
 		return -ENOMEM;
-	ret = sysfs_create_group(pvops_kobj, &pvops_group);
-	if (ret)
-		goto fail;
 	ret = pvops_engine_init(pvops_kobj);
 	if (ret)
 		goto fail;
+	ret = sysfs_create_group(pvops_kobj, &pvops_group);
+	if (ret) {
+		kobject_put(pvops_kobj);
+		pvops_engine_exit();
+		return ret;
+	}
 	pr_info("flush_tlb_multi=%ps lock_wait=%ps lock_kick=%ps\n",
 		pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI),
 		pvops_op_original(PVOPS_OP_LOCK_WAIT),
