@@ -846,7 +846,6 @@ int pvops_engine_init(struct kobject *parent)
 	struct pvops_op_state *st;
 	int op, ret;
 
-	pvops_native.flush_tlb_multi = NULL;
 	pvops_debugfs = debugfs_create_dir("pvops", NULL);
 	for (op = 0; op < PVOPS_NR_OPS; op++) {
 		st = &pvops_ops[op];

@@ -54,6 +54,33 @@ const char *pvops_kvm_feature_name(unsigned int bit)
 }
 EXPORT_SYMBOL_GPL(pvops_kvm_feature_name);
 
+/*
+ * Write the names of the bits set in @bits, separated by single spaces; a
+ * bit that @name_of does not know as "bitN". Always NUL-terminated and
+ * truncated to fit @size. Returns the characters written, without the NUL.
+ */
+static int pvops_format_bits(char *buf, size_t size, u32 bits,
+			     const char *(*name_of)(unsigned int bit))
+{
+	unsigned long b = bits;
+	unsigned int bit;
+	int len = 0;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	for_each_set_bit(bit, &b, 32) {
+		const char *name = name_of(bit);
+		const char *sep = len ? " " : "";
+
+		if (name)
+			len += scnprintf(buf + len, size - len, "%s%s", sep, name);
+		else
+			len += scnprintf(buf + len, size - len, "%sbit%u", sep, bit);
+	}
+	return len;
+}
+
 /**
  * pvops_format_features() - format a KVM feature bitmap as names
  * @buf: output buffer
@@ -68,23 +95,7 @@ EXPORT_SYMBOL_GPL(pvops_kvm_feature_name);
  */
 int pvops_format_features(char *buf, size_t size, u32 features)
 {
-	unsigned long bits = features;
-	unsigned int bit;
-	int len = 0;
-
-	if (!size)
-		return 0;
-	buf[0] = '\0';
-	for_each_set_bit(bit, &bits, 32) {
-		const char *name = pvops_kvm_feature_name(bit);
-		const char *sep = len ? " " : "";
-
-		if (name)
-			len += scnprintf(buf + len, size - len, "%s%s", sep, name);
-		else
-			len += scnprintf(buf + len, size - len, "%sbit%u", sep, bit);
-	}
-	return len;
+	return pvops_format_bits(buf, size, features, pvops_kvm_feature_name);
 }
 EXPORT_SYMBOL_GPL(pvops_format_features);
 
@@ -127,20 +138,9 @@ static ssize_t host_abi_version_show(struct kobject *kobj,
 static ssize_t host_features_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	unsigned long bits = pvops_host_features();
-	unsigned int bit;
-	int len = 0;
+	int len = pvops_format_bits(buf, PAGE_SIZE - 1, pvops_host_features(),
+				    pvops_host_feature_name);
 
-	for_each_set_bit(bit, &bits, 32) {
-		const char *name = pvops_host_feature_name(bit);
-
-		if (len)
-			len += sysfs_emit_at(buf, len, " ");
-		if (name)
-			len += sysfs_emit_at(buf, len, "%s", name);
-		else
-			len += sysfs_emit_at(buf, len, "bit%u", bit);
-	}
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 
