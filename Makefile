@@ -47,7 +47,7 @@ else
 endif
 
 # Static userspace helpers of the e2e tests, put into L2 as /pvops/bin.
-E2E_TOOLS := $(BUILD)/e2e/pvops-stress
+E2E_TOOLS := $(BUILD)/e2e/pvops-stress $(BUILD)/e2e/stale-tlb $(BUILD)/e2e/tlb-bench
 e2e-tools: $(E2E_TOOLS)
 $(BUILD)/e2e/%: tests/e2e/%.c
 	@mkdir -p $(@D)

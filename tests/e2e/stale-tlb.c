@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stale-tlb: checks that once munmap, mprotect or mmap(MAP_FIXED) has
+ * returned, no other CPU still uses the old translation, i.e. that the
+ * remote TLB flush (flush_tlb_multi, which the pvops engine may replace)
+ * really reached every CPU the mm runs on before the syscall returned.
+ *
+ * One writer thread on the first CPU, one reader thread on each other CPU,
+ * all in one process. The test page at address X maps a page of a memfd;
+ * every page of the memfd holds one 64-bit generation number, which the
+ * writer stores through a second, writable mapping of the whole memfd
+ * before X maps that page. The writer publishes a state word after each
+ * step: 2 * g once X maps the page of generation g, 2 * g + 1 once the
+ * page of generation g can no longer be read through X. Modes:
+ *   remap:    mmap(X, MAP_FIXED) of the next page over the old mapping;
+ *   munmap:   munmap(X), publish 2 * g + 1, then mmap(X) of the next page;
+ *   mprotect: mprotect(X, PROT_NONE), publish 2 * g + 1, store g + 1 into
+ *             the (same) page, then mprotect(X, PROT_READ).
+ * The old pages stay alive in the memfd, so a stale TLB entry still reads
+ * their old generation. A reader loads the state s (acquire), then reads X
+ * (a SIGSEGV sends it back to its loop); a value v with 2 * v < s was read
+ * through a translation the writer had already got rid of: a violation.
+ * A correct read sees the page X maps at the time of the read or later,
+ * whose generation is at least the one s names (and above it for an odd
+ * s), so there are no false positives. Pages are reused round-robin, so a
+ * stale entry older than NPAGES generations could go unnoticed.
+ *
+ * usage: stale-tlb [-m remap|mprotect|munmap] [-s SECONDS] [-n ITERATIONS]
+ * (defaults: remap, 10 s, no iteration limit). Prints one summary line;
+ * exit 0: no violations, 1: violations, 2: setup or usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NPAGES		256
+#define READY_TIMEOUT	30	/* seconds for the readers to start or catch up */
+
+enum mode { REMAP, MPROTECT, MUNMAP };
+static const char * const mode_names[] = { "remap", "mprotect", "munmap" };
+
+struct reader {
+	pthread_t thread;
+	int cpu;
+	/* Written by the reader only; the fields survive a siglongjmp. */
+	unsigned long reads, faults, violations;
+	unsigned long seen;		/* last state checked */
+	unsigned long bad_state, bad_value;	/* first violation */
+	char pad[64];		/* no false sharing between readers */
+};
+
+static enum mode mode;
+static long page_size;
+static int memfd;
+static unsigned long *gens;		/* writable mapping of the memfd */
+static unsigned long *test_page;	/* X */
+static long cur_page;			/* the page of the memfd X maps */
+static unsigned long state;
+static int stop;
+
+static __thread sigjmp_buf fault_jmp;
+static __thread int fault_armed;
+
+static void on_segv(int sig)
+{
+	if (!fault_armed) {
+		signal(sig, SIG_DFL);
+		return;		/* the fault repeats and kills us */
+	}
+	siglongjmp(fault_jmp, 1);
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *reader_thread(void *arg)
+{
+	struct reader *r = arg;
+
+	if (pin(r->cpu)) {
+		fprintf(stderr, "stale-tlb: cannot pin a reader to cpu %d\n", r->cpu);
+		exit(2);
+	}
+	/* SA_NODEFER: the jump needs no signal mask restore. */
+	if (sigsetjmp(fault_jmp, 0))
+		__atomic_store_n(&r->faults, r->faults + 1, __ATOMIC_RELAXED);
+	fault_armed = 1;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		unsigned long s, v;
+
+		s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+		v = __atomic_load_n(test_page, __ATOMIC_RELAXED);
+		if (2 * v < s) {
+			if (!r->violations) {
+				__atomic_store_n(&r->bad_state, s, __ATOMIC_RELAXED);
+				__atomic_store_n(&r->bad_value, v, __ATOMIC_RELAXED);
+			}
+			__atomic_store_n(&r->violations, r->violations + 1,
+					 __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&r->reads, r->reads + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->seen, s, __ATOMIC_RELEASE);
+	}
+	fault_armed = 0;
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "stale-tlb: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void publish(unsigned long s)
+{
+	__atomic_store_n(&state, s, __ATOMIC_RELEASE);
+}
+
+/* Fill the page of generation g and map it at X. */
+static void map_gen(unsigned long g, int flags)
+{
+	cur_page = g % NPAGES;
+	gens[cur_page * page_size / sizeof(*gens)] = g;
+	if (mmap(test_page, page_size, PROT_READ, MAP_SHARED | MAP_POPULATE | flags,
+		 memfd, cur_page * page_size) != test_page)
+		die("mmap");
+}
+
+/* One writer iteration: from generation g - 1 to generation g. */
+static void step(unsigned long g)
+{
+	switch (mode) {
+	case REMAP:
+		map_gen(g, MAP_FIXED);
+		break;
+	case MUNMAP:
+		if (munmap(test_page, page_size))
+			die("munmap");
+		publish(2 * g - 1);
+		map_gen(g, MAP_FIXED_NOREPLACE);
+		break;
+	case MPROTECT:
+		if (mprotect(test_page, page_size, PROT_NONE))
+			die("mprotect");
+		publish(2 * g - 1);
+		__atomic_store_n(&gens[cur_page * page_size / sizeof(*gens)], g,
+				 __ATOMIC_RELAXED);
+		if (mprotect(test_page, page_size, PROT_READ))
+			die("mprotect");
+		break;
+	}
+	publish(2 * g);
+}
+
+/* Wait until every reader has checked state s; 0 if they all did. */
+static int wait_readers(struct reader *r, int n, unsigned long s, const char *why)
+{
+	double end = now() + READY_TIMEOUT;
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		while (__atomic_load_n(&r[i].seen, __ATOMIC_ACQUIRE) < s && now() < end)
+			sched_yield();
+		if (__atomic_load_n(&r[i].seen, __ATOMIC_ACQUIRE) < s) {
+			fprintf(stderr, "stale-tlb: reader on cpu %d %s\n", r[i].cpu, why);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+static void bad_usage(void)
+{
+	fprintf(stderr,
+		"usage: stale-tlb [-m remap|mprotect|munmap] [-s SECONDS] [-n MAX_ITERATIONS]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long g, iters = 0, max_iters = 0, reads = 0, faults = 0, violations = 0;
+	struct sigaction sa = { .sa_handler = on_segv, .sa_flags = SA_NODEFER };
+	double secs = 10, end;
+	struct reader *r;
+	cpu_set_t cpus;
+	int opt, i, n, cpu, writer_cpu = -1, bad;
+	char *e;
+
+	while ((opt = getopt(argc, argv, "m:s:n:")) != -1) {
+		switch (opt) {
+		case 'm':
+			for (i = 0; i < 3 && strcmp(optarg, mode_names[i]); i++)
+				;
+			if (i == 3)
+				bad_usage();
+			mode = i;
+			break;
+		case 's':
+			secs = strtod(optarg, &e);
+			if (*e || secs <= 0)
+				bad_usage();
+			break;
+		case 'n':
+			max_iters = strtoul(optarg, &e, 0);
+			if (*e || !*optarg)
+				bad_usage();
+			break;
+		default:
+			bad_usage();
+		}
+	}
+	if (optind != argc)
+		bad_usage();
+
+	/* The online CPUs (unless we were started with a narrower mask). */
+	if (sched_getaffinity(0, sizeof(cpus), &cpus))
+		die("sched_getaffinity");
+	n = CPU_COUNT(&cpus) - 1;
+	if (n < 1 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "stale-tlb: needs at least 2 CPUs\n");
+		return 2;
+	}
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		die("calloc");
+	for (cpu = 0, i = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &cpus))
+			continue;
+		if (writer_cpu < 0)
+			writer_cpu = cpu;
+		else
+			r[i++].cpu = cpu;
+	}
+
+	page_size = sysconf(_SC_PAGESIZE);
+	memfd = memfd_create("stale-tlb", 0);
+	if (memfd < 0)
+		die("memfd_create");
+	if (ftruncate(memfd, NPAGES * page_size))
+		die("ftruncate");
+	gens = mmap(NULL, NPAGES * page_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, memfd, 0);
+	if (gens == MAP_FAILED)
+		die("mmap");
+	test_page = mmap(NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (test_page == MAP_FAILED)
+		die("mmap");
+	g = 1;
+	map_gen(g, MAP_FIXED);
+	publish(2 * g);
+	if (sigaction(SIGSEGV, &sa, NULL))
+		die("sigaction");
+
+	if (pin(writer_cpu)) {
+		fprintf(stderr, "stale-tlb: cannot pin the writer to cpu %d\n", writer_cpu);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		errno = pthread_create(&r[i].thread, NULL, reader_thread, &r[i]);
+		if (errno)
+			die("pthread_create");
+	}
+	/* Start the clock once every reader reads X. */
+	bad = wait_readers(r, n, 2 * g, "never ran");
+	end = now() + secs;
+	while (!bad && (!max_iters || iters < max_iters) && now() < end) {
+		step(++g);
+		iters++;
+	}
+	/* Every reader has checked the last step too. */
+	if (!bad)
+		bad = wait_readers(r, n, 2 * g, "stalled");
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++)
+		pthread_join(r[i].thread, NULL);
+
+	for (i = 0; i < n; i++) {
+		reads += r[i].reads;
+		faults += r[i].faults;
+		violations += r[i].violations;
+	}
+	printf("stale-tlb: mode %s: %lu iterations, %lu reads on %d readers, ",
+	       mode_names[mode], iters, reads, n);
+	printf("%lu violations, %lu faults\n", violations, faults);
+	for (i = 0; i < n; i++) {
+		if (!r[i].violations)
+			continue;
+		printf("stale-tlb: reader on cpu %d: %lu violations, ",
+		       r[i].cpu, r[i].violations);
+		printf("first: read generation %lu after generation %lu was %s\n",
+		       r[i].bad_value,
+		       r[i].bad_state / 2,
+		       r[i].bad_state & 1 ? (mode == MUNMAP ? "unmapped" : "protected") :
+		       "mapped");
+	}
+	if (bad)
+		return 2;
+	return violations ? 1 : 0;
+}
