@@ -19,12 +19,13 @@ endif
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 # Which guest modules to build; the Kconfig symbols of the same name.
-PVOPS_CONFIG := CONFIG_PVOPS=m
+PVOPS_CONFIG := CONFIG_PVOPS=m CONFIG_PVOPS_TLB=m
 
 # Test modules (KUnit suites, the engine's test backend), the KUnit ones
 # built against our out-of-tree kunit.ko when the kernel has no CONFIG_KUNIT
 # (see tests/kunit/README.md).
-KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TEST_BACKEND=m
+KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TLB_KUNIT_TEST=m \
+	CONFIG_PVOPS_TEST_BACKEND=m
 KUNIT_DIR := $(BUILD)/kunit
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
 
@@ -74,6 +75,11 @@ check: deps
 	$(MAKE) hostside kunit e2e-tools selftests
 	tests/check
 
+# Benchmarks: ratios measured side by side in one boot (tests/bench/run).
+bench: deps
+	$(MAKE) hostside kunit e2e-tools
+	tests/bench/run
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
@@ -83,6 +89,7 @@ help:
 	@echo 'make deps       install packages, fetch the cloud kernel into $(CACHE)'
 	@echo 'make demo       boot the nested testbed and show what the guest sees'
 	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
+	@echo 'make bench      benchmarks on the testbed: TLB shootdowns, 1:1 and 2:1'
 	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
 	@echo 'make hostside   apply hostside/series, build kvm*.ko into $(BUILD)/hostside/kvm'
 	@echo 'make selftests  build the KVM selftests statically (from the patched tree)'

@@ -21,6 +21,7 @@ static u32 pvops_host_hcs;
 /* Names of the bits of the KVM_HC_PVOPS_FEATURES bitmap. */
 static const char * const pvops_hc_names[] = {
 	[KVM_HC_PVOPS_FEATURES - KVM_HC_PVOPS_BASE]	= "features",
+	[KVM_HC_PVOPS_FLUSH_TLB - KVM_HC_PVOPS_BASE]	= "flush_tlb",
 };
 
 /**

@@ -2,13 +2,16 @@
 /*
  * A backend for the pvops op engine that only the tests load: it takes
  * flush_tlb_multi, lock_wait and lock_kick, counts every call and runs the
- * original function. It also measures the cost of a null hypercall.
+ * original function. It also measures the cost of a null hypercall, and can
+ * play a broken TLB flush (flush_local_only) to show that the stale-TLB
+ * checker catches one.
  *
  *   /sys/kernel/debug/pvops_test_backend/counts          calls per op
  *   /sys/kernel/debug/pvops_test_backend/null_hypercall  a measurement
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/irqflags.h>
 #include <linux/kvm_para.h>
@@ -33,13 +36,22 @@ static bool lock = true;
 module_param(lock, bool, 0444);
 MODULE_PARM_DESC(lock, "Take lock_wait and lock_kick too (default: yes; the kernel must run the paravirt qspinlock)");
 
+static bool flush_local_only;
+module_param(flush_local_only, bool, 0444);
+MODULE_PARM_DESC(flush_local_only, "A broken flush_tlb_multi that flushes this CPU only, never the remote ones: for the stale-TLB checker to catch (default: no)");
+
 static DEFINE_PER_CPU(u64, testbe_calls[PVOPS_NR_OPS]);
 
 static void testbe_flush_tlb_multi(const struct cpumask *cpus,
 				   const struct flush_tlb_info *info)
 {
+	int this = smp_processor_id();
+
 	this_cpu_inc(testbe_calls[PVOPS_OP_FLUSH_TLB_MULTI]);
-	pvops_original_flush_tlb_multi(cpus, info);
+	if (!flush_local_only)
+		pvops_original_flush_tlb_multi(cpus, info);
+	else if (cpumask_test_cpu(this, cpus))
+		pvops_original_flush_tlb_multi(cpumask_of(this), info);
 }
 
 static void testbe_lock_wait(u8 *ptr, u8 val)

@@ -19,6 +19,7 @@
 #define KVM_HC_PVOPS_BASE		0x50560000
 #define KVM_HC_PVOPS_NR			0x100
 #define KVM_HC_PVOPS_FEATURES		(KVM_HC_PVOPS_BASE + 0)
+#define KVM_HC_PVOPS_FLUSH_TLB		(KVM_HC_PVOPS_BASE + 1)
 
 /* The ABI version KVM_HC_PVOPS_FEATURES reports. */
 #define KVM_PVOPS_ABI_VERSION		1
@@ -31,5 +32,23 @@
 #define KVM_PVOPS_FEATURES_BITMAP(ret)	((ret) & 0xffffffffULL)
 #define KVM_PVOPS_FEATURES_VERSION(ret)	(((ret) >> 32) & 0xffffULL)
 #define KVM_PVOPS_HC_BIT(nr)		(1ULL << ((nr) - KVM_HC_PVOPS_BASE))
+
+/*
+ * KVM_HC_PVOPS_FLUSH_TLB flushes the TLBs of other vCPUs of the caller's VM,
+ * named by APIC ID: bit n of a bitmap names APIC ID a2 + n.
+ *   a3 == 0: the bitmap is in registers, a0 bits 0..63, a1 bits 64..127
+ *	(KVM_HC_SEND_IPI's layout).
+ *   a3 == KVM_PVOPS_FLUSH_GPA: a0 is the guest physical address of the
+ *	bitmap (8-byte aligned, 64-bit little-endian words), a1 its length in
+ *	bits, 1..KVM_PVOPS_FLUSH_MAX_BITS.
+ * The caller's own bit is ignored. It returns when every target has left
+ * guest mode or is not running, each with a guest TLB flush pending, with
+ * the number of vCPUs flushed (> 0), or -KVM_EINVAL (unknown flag, set
+ * empty or only the caller, an APIC ID with no vCPU, unaligned address),
+ * -KVM_E2BIG (length 0 or above the maximum), -KVM_EFAULT (bitmap not
+ * readable), -KVM_EPERM (CPL > 0). On an error nothing was flushed.
+ */
+#define KVM_PVOPS_FLUSH_GPA		0x1
+#define KVM_PVOPS_FLUSH_MAX_BITS	4096
 
 #endif /* _PVOPS_ABI_H */

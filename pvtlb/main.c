@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvtlb: remote TLB flushes by hypercall. A pvops backend for
+ * pv_ops.mmu.flush_tlb_multi that asks the host to flush the TLBs of the
+ * remote target vCPUs (KVM_HC_PVOPS_FLUSH_TLB), running or not, in one
+ * hypercall, instead of sending each of them an IPI and waiting for it.
+ *
+ *   /sys/module/pvtlb/parameters/policy         hypercall|hybrid|kvm|native
+ *   /sys/module/pvtlb/parameters/hybrid_signal  preempted|running
+ *   /sys/kernel/debug/pvtlb/stats               counters
+ *   tracepoint pvtlb:pvtlb_flush                one event per flush
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <asm/apic.h>
+
+#include <pvops/pvops.h>
+
+#include "pvtlb.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+/*
+ * How the remote targets of a flush are flushed while pvtlb is the active
+ * implementation of flush_tlb_multi:
+ *   HYPERCALL  all of them by one hypercall;
+ *   HYBRID     the ones the hybrid signal picks by hypercall, the others by
+ *              the original function (IPIs, or the kernel's deferred flush
+ *              for a preempted vCPU when the original is KVM's).
+ */
+enum pvtlb_mode { PVTLB_HYPERCALL, PVTLB_HYBRID };
+
+/*
+ * Which targets the hybrid mode flushes by hypercall:
+ *   PREEMPTED  the ones the host marks preempted in their steal-time area
+ *              (they cannot take an IPI until the host runs them again);
+ *   RUNNING    the ones it does not: an IPI to those must wait for their
+ *              handler, while the preempted ones cost the kernel's KVM
+ *              flush nothing (it defers their flush to their next entry).
+ */
+enum pvtlb_signal { PVTLB_SIG_PREEMPTED, PVTLB_SIG_RUNNING };
+
+static const char * const pvtlb_mode_names[] = {
+	[PVTLB_HYPERCALL] = "hypercall",
+	[PVTLB_HYBRID] = "hybrid",
+};
+
+static const char * const pvtlb_signal_names[] = {
+	[PVTLB_SIG_PREEMPTED] = "preempted",
+	[PVTLB_SIG_RUNNING] = "running",
+};
+
+static int pvtlb_mode = PVTLB_HYPERCALL;
+static int pvtlb_signal = PVTLB_SIG_PREEMPTED;
+/* The policy asked for at load: a mode of ours, or "kvm"/"native". */
+static char pvtlb_load_policy[16] = "hypercall";
+static bool pvtlb_live;
+static DEFINE_MUTEX(pvtlb_policy_lock);
+
+/* Counters, per CPU, summed when read. */
+struct pvtlb_stats {
+	u64 flushes;		/* calls of pvtlb_flush_tlb_multi() */
+	u64 targets;		/* remote CPUs in their masks */
+	u64 hypercalls;		/* KVM_HC_PVOPS_FLUSH_TLB calls made */
+	u64 memory_form;	/* of those, with the bitmap in memory */
+	u64 ipis_avoided;	/* targets flushed by hypercall */
+	u64 ipi_targets;	/* targets left to the original (hybrid) */
+	u64 fallbacks;		/* flushes done by the original after an error */
+};
+
+/* Per-CPU scratch space: flushes run with preemption disabled. */
+struct pvtlb_pcpu {
+	u32 *ids;		/* APIC IDs of the hypercall's targets */
+	unsigned long *bitmap;	/* the memory form's bitmap */
+	cpumask_var_t rest;	/* what goes to the original function */
+	struct pvtlb_stats stats;
+};
+
+static DEFINE_PER_CPU(struct pvtlb_pcpu, pvtlb_pcpu);
+
+static bool pvtlb_by_hypercall(int cpu)
+{
+	if (READ_ONCE(pvtlb_mode) == PVTLB_HYPERCALL)
+		return true;
+	if (READ_ONCE(pvtlb_signal) == PVTLB_SIG_PREEMPTED)
+		return vcpu_is_preempted(cpu);
+	return !vcpu_is_preempted(cpu);
+}
+
+/*
+ * pv_ops.mmu.flush_tlb_multi: flush @cpus (this CPU too if it is in the
+ * mask) for @info. The host's flush is a full flush of the target's guest
+ * TLB and paging-structure caches: it covers every range, freed page tables
+ * included, and remote CPUs in lazy TLB mode too (native_flush_tlb_multi()
+ * skips those when no page table was freed; a module cannot read that
+ * state, and a lazy vCPU is mostly idle: not running, so the host only
+ * marks it to flush at its next entry). This CPU, and the remote targets
+ * left to IPIs, are flushed by the original function, which updates their
+ * per-CPU TLB generation; a target flushed by the host catches up on its
+ * generation with a full flush at its next flush or switch.
+ */
+static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
+				  const struct flush_tlb_info *info)
+{
+	struct pvtlb_pcpu *pc = this_cpu_ptr(&pvtlb_pcpu);
+	struct pvtlb_stats *st = &pc->stats;
+	unsigned int n = 0, nipi = 0, targets = 0;
+	struct pvtlb_flush_args args;
+	int this = smp_processor_id();
+	long ret = 0;
+	int cpu;
+
+	/* The scratch space is per CPU: only task context uses it. */
+	if (unlikely(!in_task())) {
+		pvops_original_flush_tlb_multi(cpus, info);
+		return;
+	}
+
+	cpumask_clear(pc->rest);
+	for_each_cpu(cpu, cpus) {
+		if (cpu == this) {
+			__cpumask_set_cpu(cpu, pc->rest);
+			continue;
+		}
+		targets++;
+		if (pvtlb_by_hypercall(cpu)) {
+			pc->ids[n++] = per_cpu(x86_cpu_to_apicid, cpu);
+		} else {
+			__cpumask_set_cpu(cpu, pc->rest);
+			nipi++;
+		}
+	}
+
+	if (n) {
+		ret = pvtlb_pack(pc->ids, n, pc->bitmap, &args);
+		if (!ret) {
+			ret = pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, args.a0,
+					      args.a1, args.a2, args.a3);
+			st->hypercalls++;
+			if (args.a3 & KVM_PVOPS_FLUSH_GPA)
+				st->memory_form++;
+		}
+	}
+	st->flushes++;
+	st->targets += targets;
+	if (ret < 0) {
+		/* The host flushed nothing: all of it the original way. */
+		st->fallbacks++;
+		pvops_count_error(PVOPS_OP_FLUSH_TLB_MULTI);
+		pr_warn_ratelimited("flush hypercall failed (%ld): flushing by the original function\n",
+				    ret);
+		trace_pvtlb_flush(targets, 0, targets, ret);
+		pvops_original_flush_tlb_multi(cpus, info);
+		return;
+	}
+	st->ipis_avoided += n;
+	st->ipi_targets += nipi;
+	trace_pvtlb_flush(targets, n, nipi, ret);
+	if (!cpumask_empty(pc->rest))
+		pvops_original_flush_tlb_multi(pc->rest, info);
+}
+
+static struct pvops_backend pvtlb_backend = {
+	.name = KBUILD_MODNAME,
+	.owner = THIS_MODULE,
+	.host_features = KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_FLUSH_TLB),
+	.flush_tlb_multi = pvtlb_flush_tlb_multi,
+};
+
+/*
+ * Apply a policy: one of our modes makes pvtlb the active implementation,
+ * any other name ("kvm", "native", another backend) is handed to the pvops
+ * switch, which refuses names it does not offer.
+ */
+static int pvtlb_apply_policy(const char *name)
+{
+	int mode = sysfs_match_string(pvtlb_mode_names, name);
+
+	if (mode >= 0) {
+		WRITE_ONCE(pvtlb_mode, mode);
+		name = pvtlb_backend.name;
+	}
+	return pvops_switch(PVOPS_OP_FLUSH_TLB_MULTI, name);
+}
+
+static int policy_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[sizeof(pvtlb_load_policy)];
+	char *name;
+	int ret = 0;
+
+	if (strscpy(buf, val, sizeof(buf)) < 0)
+		return -EINVAL;
+	name = strim(buf);
+	mutex_lock(&pvtlb_policy_lock);
+	if (pvtlb_live)
+		ret = pvtlb_apply_policy(name);
+	else
+		strscpy(pvtlb_load_policy, name, sizeof(pvtlb_load_policy));
+	mutex_unlock(&pvtlb_policy_lock);
+	return ret;
+}
+
+static int policy_get(char *buffer, const struct kernel_param *kp)
+{
+	const char *active = pvops_active(PVOPS_OP_FLUSH_TLB_MULTI);
+
+	if (active && !strcmp(active, pvtlb_backend.name))
+		active = pvtlb_mode_names[READ_ONCE(pvtlb_mode)];
+	return sysfs_emit(buffer, "%s\n", active ?: "?");
+}
+
+static const struct kernel_param_ops policy_ops = {
+	.set = policy_set,
+	.get = policy_get,
+};
+module_param_cb(policy, &policy_ops, NULL, 0644);
+MODULE_PARM_DESC(policy, "hypercall (default): remote targets by hypercall; hybrid: by hypercall or IPI as hybrid_signal says; kvm or native: the kernel's function (pvtlb inactive)");
+
+static int signal_set(const char *val, const struct kernel_param *kp)
+{
+	int sig = sysfs_match_string(pvtlb_signal_names, val);
+
+	if (sig < 0)
+		return -EINVAL;
+	WRITE_ONCE(pvtlb_signal, sig);
+	return 0;
+}
+
+static int signal_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%s\n", pvtlb_signal_names[READ_ONCE(pvtlb_signal)]);
+}
+
+static const struct kernel_param_ops signal_ops = {
+	.set = signal_set,
+	.get = signal_get,
+};
+module_param_cb(hybrid_signal, &signal_ops, NULL, 0644);
+MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted (default) or running");
+
+static int stats_show(struct seq_file *m, void *unused)
+{
+	struct pvtlb_stats sum = {};
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct pvtlb_stats *s = &per_cpu(pvtlb_pcpu, cpu).stats;
+
+		sum.flushes += READ_ONCE(s->flushes);
+		sum.targets += READ_ONCE(s->targets);
+		sum.hypercalls += READ_ONCE(s->hypercalls);
+		sum.memory_form += READ_ONCE(s->memory_form);
+		sum.ipis_avoided += READ_ONCE(s->ipis_avoided);
+		sum.ipi_targets += READ_ONCE(s->ipi_targets);
+		sum.fallbacks += READ_ONCE(s->fallbacks);
+	}
+	seq_printf(m, "flushes %llu\n", sum.flushes);
+	seq_printf(m, "targets %llu\n", sum.targets);
+	seq_printf(m, "hypercalls %llu\n", sum.hypercalls);
+	seq_printf(m, "memory_form %llu\n", sum.memory_form);
+	seq_printf(m, "ipis_avoided %llu\n", sum.ipis_avoided);
+	seq_printf(m, "ipi_targets %llu\n", sum.ipi_targets);
+	seq_printf(m, "fallbacks %llu\n", sum.fallbacks);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static struct dentry *pvtlb_debugfs;
+
+static void pvtlb_free_pcpu(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct pvtlb_pcpu *pc = &per_cpu(pvtlb_pcpu, cpu);
+
+		kfree(pc->ids);
+		kfree(pc->bitmap);
+		free_cpumask_var(pc->rest);
+	}
+}
+
+static int pvtlb_alloc_pcpu(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct pvtlb_pcpu *pc = &per_cpu(pvtlb_pcpu, cpu);
+		int node = cpu_to_node(cpu);
+
+		pc->ids = kcalloc_node(nr_cpu_ids, sizeof(*pc->ids), GFP_KERNEL, node);
+		/* kmalloc: in the direct map, so __pa() is its guest address */
+		pc->bitmap = kzalloc_node(PVTLB_BITMAP_BYTES, GFP_KERNEL, node);
+		if (!pc->ids || !pc->bitmap ||
+		    !zalloc_cpumask_var_node(&pc->rest, GFP_KERNEL, node)) {
+			pvtlb_free_pcpu();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int __init pvtlb_init(void)
+{
+	int ret;
+
+	ret = pvtlb_alloc_pcpu();
+	if (ret)
+		return ret;
+	ret = pvops_register_backend(&pvtlb_backend);
+	if (ret)
+		goto err_free;
+	mutex_lock(&pvtlb_policy_lock);
+	ret = pvtlb_apply_policy(pvtlb_load_policy);
+	if (!ret)
+		pvtlb_live = true;
+	mutex_unlock(&pvtlb_policy_lock);
+	if (ret) {
+		pr_err("policy '%s': %d\n", pvtlb_load_policy, ret);
+		goto err_unregister;
+	}
+	pvtlb_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats", 0444, pvtlb_debugfs, NULL, &stats_fops);
+	pr_info("flush_tlb_multi is %s (policy %s)\n",
+		pvops_active(PVOPS_OP_FLUSH_TLB_MULTI), pvtlb_load_policy);
+	return 0;
+
+err_unregister:
+	pvops_unregister_backend(&pvtlb_backend);
+err_free:
+	pvtlb_free_pcpu();
+	return ret;
+}
+module_init(pvtlb_init);
+
+static void __exit pvtlb_exit(void)
+{
+	debugfs_remove_recursive(pvtlb_debugfs);
+	/* Switches back and waits until no flush runs in this module. */
+	pvops_unregister_backend(&pvtlb_backend);
+	pvtlb_free_pcpu();
+}
+module_exit(pvtlb_exit);
+
+MODULE_DESCRIPTION("Remote TLB flushes by KVM hypercall (a pvops backend)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for pvtlb: packing target APIC IDs into the arguments of
+ * KVM_HC_PVOPS_FLUSH_TLB, and the host's answer to what it packs.
+ */
+#include <linux/bitmap.h>
+#include <linux/cpumask.h>
+#include <linux/kvm_para.h>
+#include <linux/slab.h>
+#include <asm/apic.h>
+
+#include <pvops/kunit.h>
+#include <pvops/pvops.h>
+
+/* The code under test, built into this module too (pvtlb need not load). */
+#include "pack.c"
+
+static unsigned long *kt_bitmap(struct kunit *test)
+{
+	unsigned long *b = kunit_kmalloc(test, PVTLB_BITMAP_BYTES, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	/* Garbage: packing must clear what it uses. */
+	memset(b, 0xa5, PVTLB_BITMAP_BYTES);
+	return b;
+}
+
+/* No target: no hypercall. */
+static void pvtlb_test_empty(struct kunit *test)
+{
+	struct pvtlb_flush_args a = { 1, 2, 3, 4 };
+	u32 id = 7;
+
+	KUNIT_EXPECT_EQ(test, pvtlb_pack(&id, 0, kt_bitmap(test), &a), -ENODATA);
+}
+
+/* Dense IDs from 0: the register form, as KVM_HC_SEND_IPI packs them. */
+static void pvtlb_test_registers(struct kunit *test)
+{
+	u32 ids[] = { 1, 2, 3, 0 };
+	struct pvtlb_flush_args a;
+
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), kt_bitmap(test), &a), 0);
+	KUNIT_EXPECT_EQ(test, a.a0, 0xfUL);
+	KUNIT_EXPECT_EQ(test, a.a1, 0UL);
+	KUNIT_EXPECT_EQ(test, a.a2, 0UL);
+	KUNIT_EXPECT_EQ(test, a.a3, 0UL);
+}
+
+/*
+ * Gaps in the APIC IDs (SMT siblings off, sockets with holes), in any order,
+ * with repeats: the base is the lowest ID and both words are used.
+ */
+static void pvtlb_test_gaps(struct kunit *test)
+{
+	u32 ids[] = { 132, 9, 70, 5, 9 };
+	struct pvtlb_flush_args a;
+
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), kt_bitmap(test), &a), 0);
+	KUNIT_EXPECT_EQ(test, a.a2, 5UL);
+	KUNIT_EXPECT_EQ(test, a.a0, BIT(0) | BIT(4));
+	KUNIT_EXPECT_EQ(test, a.a1, BIT(65 - 64) | BIT(127 - 64));
+	KUNIT_EXPECT_EQ(test, a.a3, 0UL);
+
+	/* A single high ID: base at it, bit 0. */
+	ids[0] = 4000;
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, 1, kt_bitmap(test), &a), 0);
+	KUNIT_EXPECT_EQ(test, a.a2, 4000UL);
+	KUNIT_EXPECT_EQ(test, a.a0, 1UL);
+	KUNIT_EXPECT_EQ(test, a.a1, 0UL);
+}
+
+/* 129 values apart: one past the registers, the bitmap goes in memory. */
+static void pvtlb_test_memory_form(struct kunit *test)
+{
+	unsigned long *b = kt_bitmap(test);
+	u32 ids[] = { 10, 138 };
+	struct pvtlb_flush_args a;
+
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, 1, b, &a), 0);
+	KUNIT_EXPECT_EQ(test, a.a3, 0UL);
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), 0);
+	KUNIT_EXPECT_EQ(test, a.a3, (unsigned long)KVM_PVOPS_FLUSH_GPA);
+	KUNIT_EXPECT_EQ(test, a.a2, 10UL);
+	KUNIT_EXPECT_EQ(test, a.a1, 129UL);
+	KUNIT_EXPECT_EQ(test, a.a0, (unsigned long)virt_to_phys(b));
+	KUNIT_EXPECT_EQ(test, a.a0 % 8, 0UL);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(b, a.a1), 2U);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, b));
+	KUNIT_EXPECT_TRUE(test, test_bit(128, b));
+}
+
+/* More than 128 vCPUs: 300 targets, every fifth APIC ID skipped. */
+static void pvtlb_test_many(struct kunit *test)
+{
+	unsigned long *b = kt_bitmap(test);
+	struct pvtlb_flush_args a;
+	u32 ids[300];
+	unsigned int i, id;
+
+	for (i = 0, id = 2; i < ARRAY_SIZE(ids); id++)
+		if (id % 5)
+			ids[i++] = id;
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), 0);
+	KUNIT_EXPECT_EQ(test, a.a3, (unsigned long)KVM_PVOPS_FLUSH_GPA);
+	KUNIT_EXPECT_EQ(test, a.a2, 2UL);
+	KUNIT_EXPECT_EQ(test, a.a1, (unsigned long)(ids[299] - 2 + 1));
+	KUNIT_EXPECT_EQ(test, bitmap_weight(b, a.a1), 300U);
+	for (i = 0; i < a.a1; i++)
+		KUNIT_EXPECT_EQ(test, test_bit(i, b), !!((i + 2) % 5));
+}
+
+/* The widest span the host takes, and one more. */
+static void pvtlb_test_limit(struct kunit *test)
+{
+	unsigned long *b = kt_bitmap(test);
+	u32 ids[] = { 7, 7 + KVM_PVOPS_FLUSH_MAX_BITS - 1 };
+	struct pvtlb_flush_args a;
+
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), 0);
+	KUNIT_EXPECT_EQ(test, a.a1, (unsigned long)KVM_PVOPS_FLUSH_MAX_BITS);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(b, a.a1), 2U);
+	ids[1]++;
+	KUNIT_EXPECT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), -E2BIG);
+	ids[0] = 0;
+	ids[1] = U32_MAX;
+	KUNIT_EXPECT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), -E2BIG);
+}
+
+/*
+ * What the host makes of it: every other online vCPU, packed in registers
+ * and in memory, is flushed and counted; the caller alone is refused.
+ */
+static void pvtlb_test_host(struct kunit *test)
+{
+	unsigned long *b = kt_bitmap(test);
+	struct pvtlb_flush_args a;
+	unsigned int i, n = 0;
+	u32 *ids;
+	int cpu, self;
+
+	if (!(pvops_host_features() & KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_FLUSH_TLB)))
+		kunit_skip(test, "the host services no KVM_HC_PVOPS_FLUSH_TLB");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "one vCPU: nothing remote to flush");
+	ids = kunit_kcalloc(test, nr_cpu_ids, sizeof(*ids), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ids);
+
+	self = get_cpu();
+	for_each_online_cpu(cpu)
+		if (cpu != self)
+			ids[n++] = per_cpu(x86_cpu_to_apicid, cpu);
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, n, b, &a), 0);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, a.a0, a.a1,
+					      a.a2, a.a3), (long)n);
+
+	/* The same set as a memory bitmap. */
+	bitmap_zero(b, KVM_PVOPS_FLUSH_MAX_BITS);
+	for (i = 0; i < n; i++)
+		__set_bit(ids[i], b);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, virt_to_phys(b),
+					      KVM_PVOPS_FLUSH_MAX_BITS, 0,
+					      KVM_PVOPS_FLUSH_GPA), (long)n);
+
+	ids[0] = per_cpu(x86_cpu_to_apicid, self);
+	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, 1, b, &a), 0);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, a.a0, a.a1,
+					      a.a2, a.a3), (long)-KVM_EINVAL);
+	put_cpu();
+}
+
+static struct kunit_case pvtlb_test_cases[] = {
+	KUNIT_CASE(pvtlb_test_empty),
+	KUNIT_CASE(pvtlb_test_registers),
+	KUNIT_CASE(pvtlb_test_gaps),
+	KUNIT_CASE(pvtlb_test_memory_form),
+	KUNIT_CASE(pvtlb_test_many),
+	KUNIT_CASE(pvtlb_test_limit),
+	KUNIT_CASE(pvtlb_test_host),
+	{}
+};
+
+static struct kunit_suite pvtlb_test_suite = {
+	.name = "pvtlb",
+	.test_cases = pvtlb_test_cases,
+};
+
+pvops_kunit_test_suites(&pvtlb_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for pvtlb");
+MODULE_LICENSE("GPL");
