@@ -14,6 +14,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -43,12 +44,14 @@ enum pvtlb_mode { PVTLB_HYPERCALL, PVTLB_HYBRID };
 /*
  * Which targets the hybrid mode flushes by hypercall:
  *   PREEMPTED  the ones the host marks preempted in their steal-time area
- *              (they cannot take an IPI until the host runs them again);
- *   RUNNING    the ones it does not: an IPI to those must wait for their
- *              handler, while the preempted ones cost the kernel's KVM
- *              flush nothing (it defers their flush to their next entry).
+ *              (an IPI cannot reach them until the host runs them again);
+ *   RUNNING    the ones it does not mark: when the original is the kernel's
+ *              KVM flush, it defers the preempted ones' flush to their next
+ *              entry for free, and only the running ones cost an IPI;
+ *   AUTO       RUNNING when the original is the kernel's KVM flush, else
+ *              PREEMPTED (the native flush would IPI preempted vCPUs).
  */
-enum pvtlb_signal { PVTLB_SIG_PREEMPTED, PVTLB_SIG_RUNNING };
+enum pvtlb_signal { PVTLB_SIG_AUTO, PVTLB_SIG_PREEMPTED, PVTLB_SIG_RUNNING };
 
 static const char * const pvtlb_mode_names[] = {
 	[PVTLB_HYPERCALL] = "hypercall",
@@ -56,12 +59,15 @@ static const char * const pvtlb_mode_names[] = {
 };
 
 static const char * const pvtlb_signal_names[] = {
+	[PVTLB_SIG_AUTO] = "auto",
 	[PVTLB_SIG_PREEMPTED] = "preempted",
 	[PVTLB_SIG_RUNNING] = "running",
 };
 
 static int pvtlb_mode = PVTLB_HYPERCALL;
-static int pvtlb_signal = PVTLB_SIG_PREEMPTED;
+static int pvtlb_signal = PVTLB_SIG_AUTO;
+/* What AUTO means here; set at load from the op's original. */
+static int pvtlb_auto_signal = PVTLB_SIG_PREEMPTED;
 /* The policy asked for at load: a mode of ours, or "kvm"/"native". */
 static char pvtlb_load_policy[16] = "hypercall";
 static bool pvtlb_live;
@@ -88,11 +94,9 @@ struct pvtlb_pcpu {
 
 static DEFINE_PER_CPU(struct pvtlb_pcpu, pvtlb_pcpu);
 
-static bool pvtlb_by_hypercall(int cpu)
+static bool pvtlb_by_hypercall(int cpu, int signal)
 {
-	if (READ_ONCE(pvtlb_mode) == PVTLB_HYPERCALL)
-		return true;
-	if (READ_ONCE(pvtlb_signal) == PVTLB_SIG_PREEMPTED)
+	if (signal == PVTLB_SIG_PREEMPTED)
 		return vcpu_is_preempted(cpu);
 	return !vcpu_is_preempted(cpu);
 }
@@ -117,6 +121,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 	unsigned int n = 0, nipi = 0, targets = 0;
 	struct pvtlb_flush_args args;
 	int this = smp_processor_id();
+	int signal = -1;
 	long ret = 0;
 	int cpu;
 
@@ -126,6 +131,11 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 		return;
 	}
 
+	if (READ_ONCE(pvtlb_mode) == PVTLB_HYBRID) {
+		signal = READ_ONCE(pvtlb_signal);
+		if (signal == PVTLB_SIG_AUTO)
+			signal = pvtlb_auto_signal;
+	}
 	cpumask_clear(pc->rest);
 	for_each_cpu(cpu, cpus) {
 		if (cpu == this) {
@@ -133,7 +143,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 			continue;
 		}
 		targets++;
-		if (pvtlb_by_hypercall(cpu)) {
+		if (signal < 0 || pvtlb_by_hypercall(cpu, signal)) {
 			pc->ids[n++] = per_cpu(x86_cpu_to_apicid, cpu);
 		} else {
 			__cpumask_set_cpu(cpu, pc->rest);
@@ -247,7 +257,7 @@ static const struct kernel_param_ops signal_ops = {
 	.get = signal_get,
 };
 module_param_cb(hybrid_signal, &signal_ops, NULL, 0644);
-MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted (default) or running");
+MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted, running, or auto (default: running if the original is the kernel's KVM flush, else preempted)");
 
 static int stats_show(struct seq_file *m, void *unused)
 {
@@ -313,11 +323,15 @@ static int pvtlb_alloc_pcpu(void)
 
 static int __init pvtlb_init(void)
 {
+	char orig[KSYM_SYMBOL_LEN];
 	int ret;
 
 	ret = pvtlb_alloc_pcpu();
 	if (ret)
 		return ret;
+	sprint_symbol_no_offset(orig, (unsigned long)pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI));
+	if (!strcmp(orig, "kvm_flush_tlb_multi"))
+		pvtlb_auto_signal = PVTLB_SIG_RUNNING;
 	ret = pvops_register_backend(&pvtlb_backend);
 	if (ret)
 		goto err_free;
