@@ -50,7 +50,7 @@ endif
 # Static userspace helpers of the e2e tests, put into L2 as /pvops/bin.
 E2E_TOOLS := $(BUILD)/e2e/pvops-stress $(BUILD)/e2e/stale-tlb $(BUILD)/e2e/tlb-bench
 e2e-tools: $(E2E_TOOLS)
-$(BUILD)/e2e/%: tests/e2e/%.c
+$(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 

@@ -42,6 +42,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "e2e.h"
+
+const char *e2e_prog = "stale-tlb";
+
 #define NPAGES		256
 #define READY_TIMEOUT	30	/* seconds for the readers to start or catch up */
 
@@ -79,15 +83,6 @@ static void on_segv(int sig)
 	siglongjmp(fault_jmp, 1);
 }
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 static void *reader_thread(void *arg)
 {
 	struct reader *r = arg;
@@ -118,20 +113,6 @@ static void *reader_thread(void *arg)
 	}
 	fault_armed = 0;
 	return NULL;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "stale-tlb: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 static void publish(unsigned long s)

@@ -31,18 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "e2e.h"
+
+const char *e2e_prog = "tlb-bench";
+
 static int stop;
 static int running;
 static long page_size;
-
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
 
 static void *spinner(void *arg)
 {
@@ -56,20 +51,6 @@ static void *spinner(void *arg)
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
 		count++;
 	return (void *)count;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "tlb-bench: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 static void touch(char *p, long pages)
