@@ -360,6 +360,10 @@ module_init(pvtlb_init);
 
 static void __exit pvtlb_exit(void)
 {
+	/* The policy parameter stays writable until the module is gone. */
+	mutex_lock(&pvtlb_policy_lock);
+	pvtlb_live = false;
+	mutex_unlock(&pvtlb_policy_lock);
 	debugfs_remove_recursive(pvtlb_debugfs);
 	/* Switches back and waits until no flush runs in this module. */
 	pvops_unregister_backend(&pvtlb_backend);
