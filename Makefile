@@ -31,7 +31,7 @@ KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo
 
 export CACHE BUILD
 
-.PHONY: all modules kunit e2e-tools hostside selftests deps demo check bench clean help
+.PHONY: all modules kunit e2e-tools torture hostside selftests deps demo check bench clean help
 
 all: modules
 
@@ -54,6 +54,11 @@ $(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
+# The kernel's lock torture test (torture.ko, locktorture.ko) built out of
+# tree from linux-source, put into L2's /pvops/modules; a no-op when built.
+torture:
+	KDIR=$(KDIR) tests/torture/build.sh $(CACHE)/linux-source $(BUILD)/torture
+
 # The KVM patch series: a patched tree and kvm*.ko in $(BUILD)/hostside.
 hostside:
 	hostside/build.sh
@@ -72,7 +77,7 @@ demo: deps
 	tests/demo
 
 check: deps
-	$(MAKE) hostside kunit e2e-tools selftests
+	$(MAKE) hostside kunit e2e-tools selftests torture
 	tests/check
 
 # Benchmarks: ratios measured side by side in one boot (tests/bench/run).
@@ -91,6 +96,7 @@ help:
 	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
 	@echo 'make bench      benchmarks on the testbed: TLB shootdowns, 1:1 and 2:1'
 	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
+	@echo 'make torture    build torture.ko and locktorture.ko from linux-source'
 	@echo 'make hostside   apply hostside/series, build kvm*.ko into $(BUILD)/hostside/kvm'
 	@echo 'make selftests  build the KVM selftests statically (from the patched tree)'
 	@echo 'tests/vm/run --help   the testbed CLI'
