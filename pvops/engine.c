@@ -229,6 +229,33 @@ void pvops_count_error(enum pvops_op op)
 }
 EXPORT_SYMBOL_GPL(pvops_count_error);
 
+/**
+ * pvops_seq_counters() - show per-CPU counters, summed over the CPUs
+ * @m: the seq_file of a debugfs file
+ * @pcpu: per-CPU address of the first of @n consecutive u64 counters (a
+ *	struct of u64 members, each CPU counting in its own copy)
+ * @names: the name of each counter, in their order
+ * @n: the number of counters
+ *
+ * Prints one "name value" line per counter, as the debugfs stats files of
+ * the pvops modules do.
+ */
+void pvops_seq_counters(struct seq_file *m, const void __percpu *pcpu,
+			const char * const *names, unsigned int n)
+{
+	unsigned int i;
+	u64 sum;
+	int cpu;
+
+	for (i = 0; i < n; i++) {
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(((const u64 *)per_cpu_ptr(pcpu, cpu))[i]);
+		seq_printf(m, "%s %llu\n", names[i], sum);
+	}
+}
+EXPORT_SYMBOL_GPL(pvops_seq_counters);
+
 static void notrace pvops_ftrace_handler(unsigned long ip,
 					 unsigned long parent_ip,
 					 struct ftrace_ops *fops,

@@ -22,6 +22,8 @@ static u32 pvops_host_hcs;
 static const char * const pvops_hc_names[] = {
 	[KVM_HC_PVOPS_FEATURES - KVM_HC_PVOPS_BASE]	= "features",
 	[KVM_HC_PVOPS_FLUSH_TLB - KVM_HC_PVOPS_BASE]	= "flush_tlb",
+	[KVM_HC_PVOPS_LOCK_WAIT - KVM_HC_PVOPS_BASE]	= "lock_wait",
+	[KVM_HC_PVOPS_LOCK_KICK - KVM_HC_PVOPS_BASE]	= "lock_kick",
 };
 
 /**

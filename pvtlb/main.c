@@ -259,29 +259,17 @@ static const struct kernel_param_ops signal_ops = {
 module_param_cb(hybrid_signal, &signal_ops, NULL, 0644);
 MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted, running, or auto (default: running if the original is the kernel's KVM flush, else preempted)");
 
+static const char * const pvtlb_stat_names[] = {
+	"flushes", "targets", "hypercalls", "memory_form", "ipis_avoided",
+	"ipi_targets", "fallbacks",
+};
+
+static_assert(sizeof(struct pvtlb_stats) == sizeof(u64) * ARRAY_SIZE(pvtlb_stat_names));
+
 static int stats_show(struct seq_file *m, void *unused)
 {
-	struct pvtlb_stats sum = {};
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		const struct pvtlb_stats *s = &per_cpu(pvtlb_pcpu, cpu).stats;
-
-		sum.flushes += READ_ONCE(s->flushes);
-		sum.targets += READ_ONCE(s->targets);
-		sum.hypercalls += READ_ONCE(s->hypercalls);
-		sum.memory_form += READ_ONCE(s->memory_form);
-		sum.ipis_avoided += READ_ONCE(s->ipis_avoided);
-		sum.ipi_targets += READ_ONCE(s->ipi_targets);
-		sum.fallbacks += READ_ONCE(s->fallbacks);
-	}
-	seq_printf(m, "flushes %llu\n", sum.flushes);
-	seq_printf(m, "targets %llu\n", sum.targets);
-	seq_printf(m, "hypercalls %llu\n", sum.hypercalls);
-	seq_printf(m, "memory_form %llu\n", sum.memory_form);
-	seq_printf(m, "ipis_avoided %llu\n", sum.ipis_avoided);
-	seq_printf(m, "ipi_targets %llu\n", sum.ipi_targets);
-	seq_printf(m, "fallbacks %llu\n", sum.fallbacks);
+	pvops_seq_counters(m, &pvtlb_pcpu.stats, pvtlb_stat_names,
+			   ARRAY_SIZE(pvtlb_stat_names));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

@@ -20,6 +20,8 @@
 #define KVM_HC_PVOPS_NR			0x100
 #define KVM_HC_PVOPS_FEATURES		(KVM_HC_PVOPS_BASE + 0)
 #define KVM_HC_PVOPS_FLUSH_TLB		(KVM_HC_PVOPS_BASE + 1)
+#define KVM_HC_PVOPS_LOCK_WAIT		(KVM_HC_PVOPS_BASE + 2)
+#define KVM_HC_PVOPS_LOCK_KICK		(KVM_HC_PVOPS_BASE + 3)
 
 /* The ABI version KVM_HC_PVOPS_FEATURES reports. */
 #define KVM_PVOPS_ABI_VERSION		1
@@ -50,5 +52,31 @@
  */
 #define KVM_PVOPS_FLUSH_GPA		0x1
 #define KVM_PVOPS_FLUSH_MAX_BITS	4096
+
+/*
+ * KVM_HC_PVOPS_LOCK_WAIT blocks the calling vCPU while the byte at guest
+ * physical address a0 holds the value a1 (0..0xff), for at most a2
+ * nanoseconds (1..KVM_PVOPS_WAIT_MAX_NS); a3 is 0. It returns at once with
+ * KVM_PVOPS_WAIT_CHANGED if the byte differs, and with KVM_PVOPS_WAIT_KICKED
+ * if a kick is pending (one that came before the wait is remembered).
+ * Otherwise it halts the vCPU, with halt-polling, until it is kicked
+ * (KVM_PVOPS_WAIT_KICKED), the timeout passes (KVM_PVOPS_WAIT_TIMEOUT), or
+ * an interrupt the vCPU would take, or another event, is pending
+ * (KVM_PVOPS_WAIT_EVENT). Errors: -KVM_EINVAL (a1 > 0xff, a2 0 or above
+ * the maximum, a3 not 0), -KVM_EFAULT (a0 is not guest memory),
+ * -KVM_EOPNOTSUPP (the vCPU runs a nested guest, or the VM has no in-kernel
+ * local APIC), -KVM_EPERM (CPL > 0).
+ *
+ * KVM_HC_PVOPS_LOCK_KICK wakes the vCPU with APIC ID a0 (a1..a3 are 0): it
+ * ends a KVM_HC_PVOPS_LOCK_WAIT or a HLT, or is remembered for the next one
+ * (the flag KVM_HC_KICK_CPU sets, so either kick wakes either wait), and
+ * yields to the target if it is preempted. It returns 0, or -KVM_EINVAL
+ * (no vCPU has that APIC ID, a1..a3 not 0), -KVM_EPERM (CPL > 0).
+ */
+#define KVM_PVOPS_WAIT_KICKED		0
+#define KVM_PVOPS_WAIT_CHANGED		1
+#define KVM_PVOPS_WAIT_TIMEOUT		2
+#define KVM_PVOPS_WAIT_EVENT		3
+#define KVM_PVOPS_WAIT_MAX_NS		1000000000
 
 #endif /* _PVOPS_ABI_H */

@@ -14,6 +14,7 @@
 struct cpumask;
 struct flush_tlb_info;
 struct module;
+struct seq_file;
 
 /**
  * enum pvops_op - the paravirt operations the engine knows about
@@ -72,6 +73,8 @@ void pvops_unregister_backend(struct pvops_backend *b);
 int pvops_switch(enum pvops_op op, const char *name);
 const char *pvops_active(enum pvops_op op);
 void pvops_count_error(enum pvops_op op);
+void pvops_seq_counters(struct seq_file *m, const void __percpu *pcpu,
+			const char * const *names, unsigned int n);
 
 /*
  * Calling the original from a backend: the engine lets these calls through

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for pvspinlock: the guest physical address of lock bytes in
+ * every kind of kernel memory, checked by the guest and by the host, and
+ * the host's lock wait and kick: what ends a wait, the timeout's bound, a
+ * kick that comes first, a kick from another vCPU, and bad arguments.
+ */
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
+#include <linux/irqflags.h>
+#include <linux/kthread.h>
+#include <linux/kvm_para.h>
+#include <linux/percpu.h>
+#include <linux/random.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <asm/smp.h>
+
+#include <pvops/kunit.h>
+#include <pvops/pvops.h>
+
+/* The code under test, built into this module too (pvspinlock need not load). */
+#include "gpa.c"
+
+#define KT_NS_PER_MS		1000000UL
+
+static void kt_need_host(struct kunit *test)
+{
+	u32 want = KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_WAIT) |
+		   KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_KICK);
+
+	if ((pvops_host_features() & want) != want)
+		kunit_skip(test, "the host services no pvops lock wait and kick");
+}
+
+static long kt_wait(u8 *p, unsigned long val, unsigned long timeout_ns)
+{
+	return pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, pvspinlock_gpa(p), val,
+			       timeout_ns, 0);
+}
+
+/*
+ * A wait the host must block in, with interrupts off so that only a kick or
+ * the timeout ends it. A kick left pending by the kernel's own spinlocks
+ * ends one wait early: try again, then it must be the timeout.
+ */
+static long kt_wait_blocked(u8 *p, unsigned long timeout_ns, u64 *ns)
+{
+	unsigned long flags;
+	long ret;
+	u64 t0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		local_irq_save(flags);
+		t0 = local_clock();
+		ret = kt_wait(p, READ_ONCE(*p), timeout_ns);
+		*ns = local_clock() - t0;
+		local_irq_restore(flags);
+		if (ret != KVM_PVOPS_WAIT_KICKED)
+			break;
+	}
+	return ret;
+}
+
+/*
+ * The byte at @p, read through the page its guest physical address names:
+ * the guest's own check of the translation.
+ */
+static u8 kt_read_phys(phys_addr_t gpa)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(gpa));
+	u8 *map = kmap_local_page(page);
+	u8 v = map[offset_in_page(gpa)];
+
+	kunmap_local(map);
+	return v;
+}
+
+/*
+ * One lock byte: its address translates, the guest finds the byte at that
+ * physical address, and the host reads it there: a wait for another value
+ * returns at once, a wait for its value blocks (until the short timeout).
+ */
+static void kt_check_byte(struct kunit *test, const char *kind, u8 *p)
+{
+	phys_addr_t gpa = pvspinlock_gpa(p);
+	u8 v = get_random_u32() | 1;
+	u64 ns;
+
+	KUNIT_ASSERT_NE_MSG(test, gpa, PVSPINLOCK_NO_GPA, "%s %p", kind, p);
+	WRITE_ONCE(*p, v);
+	KUNIT_EXPECT_EQ_MSG(test, kt_read_phys(gpa), v, "%s %p gpa %pa", kind, p, &gpa);
+	WRITE_ONCE(*p, ~v);
+	KUNIT_EXPECT_EQ_MSG(test, kt_read_phys(gpa), (u8)~v, "%s", kind);
+
+	if (!(pvops_host_features() & KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_WAIT)))
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, kt_wait(p, v, KT_NS_PER_MS),
+			    (long)KVM_PVOPS_WAIT_CHANGED, "%s", kind);
+	KUNIT_EXPECT_NE_MSG(test, kt_wait_blocked(p, KT_NS_PER_MS, &ns),
+			    (long)KVM_PVOPS_WAIT_CHANGED, "%s", kind);
+}
+
+static u8 kt_module_byte;
+static DEFINE_PER_CPU(u8, kt_percpu_byte);
+
+/* Every kind of memory a lock byte can live in. */
+static void pvspinlock_test_gpa(struct kunit *test)
+{
+	u8 *k, *v, __percpu *pc;
+	u8 stack_byte = 0;
+
+	k = kunit_kmalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	kt_check_byte(test, "kmalloc", k + 13);
+
+	v = vmalloc(3 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(v));
+	kt_check_byte(test, "vmalloc", v + 2 * PAGE_SIZE + 7);
+	vfree(v);
+
+	kt_check_byte(test, "module data", &kt_module_byte);
+	KUNIT_EXPECT_FALSE(test, virt_addr_valid(&kt_module_byte));
+
+	kt_check_byte(test, "stack", &stack_byte);
+
+	pc = alloc_percpu(u8);
+	KUNIT_ASSERT_NOT_NULL(test, pc);
+	kt_check_byte(test, "alloc_percpu", get_cpu_ptr(pc));
+	put_cpu_ptr(pc);
+	free_percpu(pc);
+
+	kt_check_byte(test, "static per-CPU", get_cpu_ptr(&kt_percpu_byte));
+	put_cpu_ptr(&kt_percpu_byte);
+
+	/* Not kernel memory that holds locks: no address. */
+	KUNIT_EXPECT_EQ(test, pvspinlock_gpa((void *)0x1000), PVSPINLOCK_NO_GPA);
+}
+
+/* Nobody kicks: the wait lasts its timeout, and not much longer. */
+static void pvspinlock_test_timeout(struct kunit *test)
+{
+	u8 *p = kunit_kzalloc(test, 1, GFP_KERNEL);
+	u64 ns;
+
+	kt_need_host(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, kt_wait_blocked(p, 20 * KT_NS_PER_MS, &ns),
+			(long)KVM_PVOPS_WAIT_TIMEOUT);
+	KUNIT_EXPECT_GE(test, ns, 20 * KT_NS_PER_MS);
+	/* Generous: the testbed's emulation is slow and noisy. */
+	KUNIT_EXPECT_LT(test, ns, 20 * KT_NS_PER_MS + 2 * NSEC_PER_SEC);
+}
+
+/* A kick that comes before the wait is remembered: the wait returns at once. */
+static void pvspinlock_test_kick_first(struct kunit *test)
+{
+	u8 *p = kunit_kzalloc(test, 1, GFP_KERNEL);
+	unsigned long flags;
+	long kick, wait;
+	u64 t0, ns;
+
+	kt_need_host(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	local_irq_save(flags);
+	kick = pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK,
+			       this_cpu_read(x86_cpu_to_apicid), 0, 0, 0);
+	t0 = local_clock();
+	wait = kt_wait(p, 0, NSEC_PER_SEC);
+	ns = local_clock() - t0;
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, kick, 0L);
+	KUNIT_EXPECT_EQ(test, wait, (long)KVM_PVOPS_WAIT_KICKED);
+	KUNIT_EXPECT_LT(test, ns, NSEC_PER_SEC / 2);
+	/* Consumed: the next wait blocks. */
+	KUNIT_EXPECT_EQ(test, kt_wait_blocked(p, KT_NS_PER_MS, &ns),
+			(long)KVM_PVOPS_WAIT_TIMEOUT);
+}
+
+struct kt_waiter {
+	u8 byte;
+	long ret;
+	struct completion ready, done;
+};
+
+/*
+ * Waits, interrupts off, for the kick. An event (e.g. a signal for the vCPU
+ * thread on the host) may end a wait early: wait again, a kick that came
+ * meanwhile is remembered.
+ */
+static int kt_waiter_fn(void *data)
+{
+	struct kt_waiter *w = data;
+	unsigned long flags;
+	int i;
+
+	complete(&w->ready);
+	local_irq_save(flags);
+	for (i = 0; i < 5; i++) {
+		w->ret = kt_wait(&w->byte, 0, NSEC_PER_SEC);
+		if (w->ret != KVM_PVOPS_WAIT_EVENT)
+			break;
+	}
+	local_irq_restore(flags);
+	complete(&w->done);
+	return 0;
+}
+
+/* A waiter on another vCPU, interrupts off, is woken by our kick. */
+static void pvspinlock_test_kick_remote(struct kunit *test)
+{
+	struct kt_waiter *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct task_struct *t;
+	int cpu, self;
+
+	kt_need_host(test);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "one vCPU: nobody to kick");
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	init_completion(&w->ready);
+	init_completion(&w->done);
+	self = get_cpu();
+	cpu = cpumask_any_but(cpu_online_mask, self);
+	put_cpu();
+	t = kthread_run_on_cpu(kt_waiter_fn, w, cpu, "pvspinlock_kt/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&w->ready);
+	/* Most likely asleep in the host by now; if not, the kick waits for it. */
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK,
+					      per_cpu(x86_cpu_to_apicid, cpu),
+					      0, 0, 0), 0L);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&w->done, 10 * HZ));
+	KUNIT_EXPECT_EQ(test, w->ret, (long)KVM_PVOPS_WAIT_KICKED);
+}
+
+/* Every argument the ABI rejects, rejected. */
+static void pvspinlock_test_errors(struct kunit *test)
+{
+	u8 *p = kunit_kzalloc(test, 1, GFP_KERNEL);
+	phys_addr_t gpa;
+
+	kt_need_host(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	gpa = pvspinlock_gpa(p);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0x100,
+					      KT_NS_PER_MS, 0), (long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0, 0, 0),
+			(long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0,
+					      KVM_PVOPS_WAIT_MAX_NS + 1UL, 0),
+			(long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0,
+					      KT_NS_PER_MS, 1), (long)-KVM_EINVAL);
+	/* Far beyond the guest's memory, and the top of the address space. */
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, 1UL << 50, 0,
+					      KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, ~0UL, 0,
+					      KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK, 0xfffff, 0, 0, 0),
+			(long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK, ~0UL, 0, 0, 0),
+			(long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK,
+					      raw_cpu_read(x86_cpu_to_apicid), 1, 0, 0),
+			(long)-KVM_EINVAL);
+}
+
+static struct kunit_case pvspinlock_test_cases[] = {
+	KUNIT_CASE(pvspinlock_test_gpa),
+	KUNIT_CASE(pvspinlock_test_timeout),
+	KUNIT_CASE(pvspinlock_test_kick_first),
+	KUNIT_CASE(pvspinlock_test_kick_remote),
+	KUNIT_CASE(pvspinlock_test_errors),
+	{}
+};
+
+static struct kunit_suite pvspinlock_test_suite = {
+	.name = "pvspinlock",
+	.test_cases = pvspinlock_test_cases,
+};
+
+pvops_kunit_test_suites(&pvspinlock_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for pvspinlock");
+MODULE_LICENSE("GPL");
