@@ -11,6 +11,7 @@
  *
  *   /sys/module/pvspinlock/parameters/activate         switch to it at load
  *   /sys/module/pvspinlock/parameters/wait_timeout_us  bound of one wait
+ *   /sys/module/pvspinlock/parameters/wait_yield       boost a preempted vCPU
  *   /sys/kernel/debug/pvspinlock/stats                 counters
  *   /sys/kernel/debug/pvops/lock_wait/latency          wait-time histogram
  *   tracepoints pvspinlock:pvspinlock_wait, pvspinlock:pvspinlock_kick
@@ -122,6 +123,10 @@ static void pvspinlock_say_error(struct irq_work *work)
 
 static DEFINE_IRQ_WORK(pvspinlock_error_work, pvspinlock_say_error);
 
+static bool wait_yield;
+module_param(wait_yield, bool, 0644);
+MODULE_PARM_DESC(wait_yield, "Ask the host to yield to a preempted vCPU in guest kernel mode (the lock holder, likely) before it halts a waiter (KVM_PVOPS_WAIT_YIELD; default N)");
+
 static void pvspinlock_error(enum pvops_op op, long ret)
 {
 	this_cpu_inc(pvspinlock_stats.errors);
@@ -161,7 +166,7 @@ static void pvspinlock_wait(u8 *ptr, u8 val)
 	t0 = local_clock();
 	ret = pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, val,
 			      (unsigned long)READ_ONCE(wait_timeout_us) * NSEC_PER_USEC,
-			      0);
+			      READ_ONCE(wait_yield) ? KVM_PVOPS_WAIT_YIELD : 0);
 	trace_pvspinlock_wait(gpa, val, ret, local_clock() - t0);
 	switch (ret) {
 	case KVM_PVOPS_WAIT_KICKED:

@@ -35,10 +35,16 @@ static void kt_need_host(struct kunit *test)
 		kunit_skip(test, "the host services no pvops lock wait and kick");
 }
 
-static long kt_wait(u8 *p, unsigned long val, unsigned long timeout_ns)
+static long kt_wait_flags(u8 *p, unsigned long val, unsigned long timeout_ns,
+			  unsigned long flags)
 {
 	return pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, pvspinlock_gpa(p), val,
-			       timeout_ns, 0);
+			       timeout_ns, flags);
+}
+
+static long kt_wait(u8 *p, unsigned long val, unsigned long timeout_ns)
+{
+	return kt_wait_flags(p, val, timeout_ns, 0);
 }
 
 /*
@@ -46,7 +52,8 @@ static long kt_wait(u8 *p, unsigned long val, unsigned long timeout_ns)
  * the timeout ends it. A kick left pending by the kernel's own spinlocks
  * ends one wait early: try again, then it must be the timeout.
  */
-static long kt_wait_blocked(u8 *p, unsigned long timeout_ns, u64 *ns)
+static long kt_wait_blocked_flags(u8 *p, unsigned long timeout_ns,
+				  unsigned long wait_flags, u64 *ns)
 {
 	unsigned long flags;
 	long ret;
@@ -56,13 +63,18 @@ static long kt_wait_blocked(u8 *p, unsigned long timeout_ns, u64 *ns)
 	for (i = 0; i < 3; i++) {
 		local_irq_save(flags);
 		t0 = local_clock();
-		ret = kt_wait(p, READ_ONCE(*p), timeout_ns);
+		ret = kt_wait_flags(p, READ_ONCE(*p), timeout_ns, wait_flags);
 		*ns = local_clock() - t0;
 		local_irq_restore(flags);
 		if (ret != KVM_PVOPS_WAIT_KICKED)
 			break;
 	}
 	return ret;
+}
+
+static long kt_wait_blocked(u8 *p, unsigned long timeout_ns, u64 *ns)
+{
+	return kt_wait_blocked_flags(p, timeout_ns, 0, ns);
 }
 
 /*
@@ -154,6 +166,21 @@ static void pvspinlock_test_timeout(struct kunit *test)
 	KUNIT_EXPECT_GE(test, ns, 20 * KT_NS_PER_MS);
 	/* Generous: the testbed's emulation is slow and noisy. */
 	KUNIT_EXPECT_LT(test, ns, 20 * KT_NS_PER_MS + 2 * NSEC_PER_SEC);
+}
+
+/* With KVM_PVOPS_WAIT_YIELD the wait is the same wait, it only yields first. */
+static void pvspinlock_test_yield(struct kunit *test)
+{
+	u8 *p = kunit_kzalloc(test, 1, GFP_KERNEL);
+	u64 ns;
+
+	kt_need_host(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, kt_wait_flags(p, 1, KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD),
+			(long)KVM_PVOPS_WAIT_CHANGED);
+	KUNIT_EXPECT_EQ(test, kt_wait_blocked_flags(p, KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD, &ns),
+			(long)KVM_PVOPS_WAIT_TIMEOUT);
+	KUNIT_EXPECT_GE(test, ns, KT_NS_PER_MS);
 }
 
 /* A kick that comes before the wait is remembered: the wait returns at once. */
@@ -255,7 +282,8 @@ static void pvspinlock_test_errors(struct kunit *test)
 					      KVM_PVOPS_WAIT_MAX_NS + 1UL, 0),
 			(long)-KVM_EINVAL);
 	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0,
-					      KT_NS_PER_MS, 1), (long)-KVM_EINVAL);
+					      KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD << 1),
+			(long)-KVM_EINVAL);
 	/* Far beyond the guest's memory, and the top of the address space. */
 	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, 1UL << 50, 0,
 					      KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
@@ -273,6 +301,7 @@ static void pvspinlock_test_errors(struct kunit *test)
 static struct kunit_case pvspinlock_test_cases[] = {
 	KUNIT_CASE(pvspinlock_test_gpa),
 	KUNIT_CASE(pvspinlock_test_timeout),
+	KUNIT_CASE(pvspinlock_test_yield),
 	KUNIT_CASE(pvspinlock_test_kick_first),
 	KUNIT_CASE(pvspinlock_test_kick_remote),
 	KUNIT_CASE(pvspinlock_test_errors),

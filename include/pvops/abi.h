@@ -56,14 +56,16 @@
 /*
  * KVM_HC_PVOPS_LOCK_WAIT blocks the calling vCPU while the byte at guest
  * physical address a0 holds the value a1 (0..0xff), for at most a2
- * nanoseconds (1..KVM_PVOPS_WAIT_MAX_NS); a3 is 0. It returns at once with
+ * nanoseconds (1..KVM_PVOPS_WAIT_MAX_NS); a3 holds flags. It returns at once with
  * KVM_PVOPS_WAIT_CHANGED if the byte differs, and with KVM_PVOPS_WAIT_KICKED
  * if a kick is pending (one that came before the wait is remembered).
  * Otherwise it halts the vCPU, with halt-polling, until it is kicked
  * (KVM_PVOPS_WAIT_KICKED), the timeout passes (KVM_PVOPS_WAIT_TIMEOUT), or
  * an interrupt the vCPU would take, or another event, is pending
- * (KVM_PVOPS_WAIT_EVENT). Errors: -KVM_EINVAL (a1 > 0xff, a2 0 or above
- * the maximum, a3 not 0), -KVM_EFAULT (a0 is not guest memory),
+ * (KVM_PVOPS_WAIT_EVENT). With KVM_PVOPS_WAIT_YIELD in a3, before it halts
+ * it yields to a preempted vCPU that was in guest kernel mode, as a
+ * PAUSE-loop exit does. Errors: -KVM_EINVAL (a1 > 0xff, a2 0 or above the
+ * maximum, an unknown flag), -KVM_EFAULT (a0 is not guest memory),
  * -KVM_EOPNOTSUPP (the vCPU runs a nested guest, or the VM has no in-kernel
  * local APIC), -KVM_EPERM (CPL > 0).
  *
@@ -78,5 +80,6 @@
 #define KVM_PVOPS_WAIT_TIMEOUT		2
 #define KVM_PVOPS_WAIT_EVENT		3
 #define KVM_PVOPS_WAIT_MAX_NS		1000000000
+#define KVM_PVOPS_WAIT_YIELD		0x1
 
 #endif /* _PVOPS_ABI_H */
