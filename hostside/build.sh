@@ -148,7 +148,7 @@ if [ $mode = each ]; then
 		touch "$ref"
 		make_tree "$out/each/linux" "$k"
 		build_modules "$out/each/linux" "$out/each/kbuild" "$k"
-		tests=$(sed -n 's@^+++ b/tools/testing/selftests/kvm/\(.*\)\.c$@\1@p' \
+		tests=$(sed -n 's@^+++ b/tools/testing/selftests/kvm/\(x86_64/.*\)\.c$@\1@p' \
 			"${patches[k - 1]}")
 		if [ -n "$tests" ]; then
 			say "[$k/$n] selftests:" $tests
