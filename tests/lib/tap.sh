@@ -50,3 +50,22 @@ tap_section() {
 	echo "@@ TAP-END $_name"
 	return $_rc
 }
+
+# one_cpu CMD...: run CMD with every CPU but CPU 0 offline, then bring them
+# back online; returns CMD's status. For the first switch of an op to a
+# backend, which places the op's ftrace hook: patching kernel text that
+# other vCPUs may be running resets L2 now and then under L0's TCG
+# (cross-modifying code), even at rest; with one CPU online nobody runs it.
+one_cpu() {
+	_cpus=$(cd /sys/devices/system/cpu && ls -d cpu[1-9]* 2>/dev/null)
+	for _c in $_cpus; do
+		echo 0 > "/sys/devices/system/cpu/$_c/online"
+	done
+	"$@"
+	_rc=$?
+	for _c in $_cpus; do
+		echo 1 > "/sys/devices/system/cpu/$_c/online" ||
+			{ echo "one_cpu: $_c did not come back online"; _rc=1; }
+	done
+	return $_rc
+}
