@@ -19,13 +19,14 @@ endif
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 # Which guest modules to build; the Kconfig symbols of the same name.
-PVOPS_CONFIG := CONFIG_PVOPS=m CONFIG_PVOPS_TLB=m CONFIG_PVOPS_SPINLOCK=m
+PVOPS_CONFIG := CONFIG_PVOPS=m CONFIG_PVOPS_TLB=m CONFIG_PVOPS_SPINLOCK=m \
+	CONFIG_PVOPS_CLOCK=m
 
 # Test modules (KUnit suites, the engine's test backend), the KUnit ones
 # built against our out-of-tree kunit.ko when the kernel has no CONFIG_KUNIT
 # (see tests/kunit/README.md).
 KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TLB_KUNIT_TEST=m \
-	CONFIG_PVOPS_SPINLOCK_KUNIT_TEST=m \
+	CONFIG_PVOPS_SPINLOCK_KUNIT_TEST=m CONFIG_PVOPS_CLOCK_KUNIT_TEST=m \
 	CONFIG_PVOPS_TEST_BACKEND=m
 KUNIT_DIR := $(BUILD)/kunit
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)

@@ -24,6 +24,7 @@ static const char * const pvops_hc_names[] = {
 	[KVM_HC_PVOPS_FLUSH_TLB - KVM_HC_PVOPS_BASE]	= "flush_tlb",
 	[KVM_HC_PVOPS_LOCK_WAIT - KVM_HC_PVOPS_BASE]	= "lock_wait",
 	[KVM_HC_PVOPS_LOCK_KICK - KVM_HC_PVOPS_BASE]	= "lock_kick",
+	[KVM_HC_PVOPS_CLOCK - KVM_HC_PVOPS_BASE]	= "clock",
 };
 
 /**

@@ -11,6 +11,8 @@
 #ifndef _PVOPS_ABI_H
 #define _PVOPS_ABI_H
 
+#include <linux/types.h>
+
 /*
  * Hypercall numbers (RAX). A block far from upstream's KVM_HC_* (1..12 and
  * counting), reserved as a whole: numbers in it that a host does not service
@@ -22,6 +24,7 @@
 #define KVM_HC_PVOPS_FLUSH_TLB		(KVM_HC_PVOPS_BASE + 1)
 #define KVM_HC_PVOPS_LOCK_WAIT		(KVM_HC_PVOPS_BASE + 2)
 #define KVM_HC_PVOPS_LOCK_KICK		(KVM_HC_PVOPS_BASE + 3)
+#define KVM_HC_PVOPS_CLOCK		(KVM_HC_PVOPS_BASE + 4)
 
 /* The ABI version KVM_HC_PVOPS_FEATURES reports. */
 #define KVM_PVOPS_ABI_VERSION		1
@@ -81,5 +84,51 @@
 #define KVM_PVOPS_WAIT_EVENT		3
 #define KVM_PVOPS_WAIT_MAX_NS		1000000000
 #define KVM_PVOPS_WAIT_YIELD		0x1
+
+/*
+ * KVM_HC_PVOPS_CLOCK registers the VM's clock page: a0 is its guest physical
+ * address, page aligned, or 0 to unregister (a1..a3 are 0). KVM then keeps
+ * a struct kvm_pvops_clock at the start of that page current: whenever it
+ * updates kvmclock, and every kvm.pvops_clock_refresh_ms (default 1000)
+ * while the VM runs. One page per VM; registering again moves it. It returns
+ * 0, or -KVM_EINVAL (unaligned, a1..a3 not 0), -KVM_EFAULT (not guest
+ * memory), -KVM_EPERM (CPL > 0). A page whose memory goes away is not
+ * written until it comes back.
+ *
+ * The page is written under the version protocol of kvmclock (odd while
+ * KVM writes it); its first 32 bytes are a struct pvclock_vcpu_time_info
+ * with the kvmclock parameters of the vCPU that last updated it (the same
+ * for every vCPU while flags holds PVCLOCK_TSC_STABLE_BIT). With
+ * KVM_PVOPS_CLOCK_REALTIME in clock_flags, realtime is the host's
+ * CLOCK_REALTIME in ns at system_time, tai_offset CLOCK_TAI - CLOCK_REALTIME
+ * in seconds, and realtime + (kvmclock now - system_time) is within
+ * error_bound ns of the host's CLOCK_REALTIME as long as its NTP frequency
+ * correction does not change faster than the last refresh saw. disruptions
+ * changes whenever the guest's clock stops being a continuation of the one
+ * before: KVM_SET_CLOCK (restore, migration), a TSC frequency change, a TSC
+ * write that starts a new TSC generation. KVM continues the count it finds
+ * in the page when it is registered, so that it also changes across a
+ * migration to a host that has to be told the page again. refreshes counts
+ * the writes: a guest that sees it stand still has lost its registration.
+ */
+#define KVM_PVOPS_CLOCK_REALTIME	0x1
+
+struct kvm_pvops_clock {
+	__u32 version;
+	__u32 pad0;
+	__u64 tsc_timestamp;
+	__u64 system_time;
+	__u32 tsc_to_system_mul;
+	__s8 tsc_shift;
+	__u8 flags;
+	__u8 pad[2];
+	__u64 realtime;
+	__u64 disruptions;
+	__u64 refreshes;
+	__s32 tai_offset;
+	__u32 error_bound;
+	__u32 clock_flags;
+	__u32 refresh_ms;
+};
 
 #endif /* _PVOPS_ABI_H */

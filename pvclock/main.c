@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvclock: a clocksource and a PTP clock read from the clock page that KVM
+ * keeps current (KVM_HC_PVOPS_CLOCK), with a count of the clock's
+ * disruptions (restore, live migration, TSC changes) in sysfs, as a uevent
+ * and as one line in the kernel log.
+ *
+ * The clocksource "pvclock" gives kvmclock's time from one page for every
+ * CPU; it is never chosen on its own (low rating): select it through
+ * /sys/devices/system/clocksource/clocksource0/current_clocksource. A
+ * module cannot give a clocksource a vDSO mode, so while it is the current
+ * one clock_gettime() makes a system call (make bench measures the cost).
+ *
+ * The PTP clock (/dev/ptpN, "pvclock") gives the host's CLOCK_REALTIME
+ * from the page with no exit (gettimex64), and precise cross timestamps
+ * from KVM_HC_CLOCK_PAIRING (PTP_SYS_OFFSET_PRECISE) while pvclock or
+ * kvm-clock is the current clocksource. chrony can use it as a PHC
+ * refclock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/clocksource.h>
+#include <linux/gfp.h>
+#include <linux/jiffies.h>
+#include <linux/kvm_para.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/ptp_clock_kernel.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+#include <asm/msr.h>
+#include <asm/pvclock.h>
+#include <asm/kvmclock.h>
+
+#include <pvops/pvops.h>
+
+#include "read.h"
+
+static unsigned int rating = 100;
+module_param(rating, uint, 0444);
+MODULE_PARM_DESC(rating, "Rating of the pvclock clocksource, 1..499 (default 100: below kvm-clock's 400, so that it is used only when selected through current_clocksource)");
+
+static bool ptp = true;
+module_param(ptp, bool, 0444);
+MODULE_PARM_DESC(ptp, "Register the PTP clock /dev/ptpN \"pvclock\" (default Y)");
+
+static unsigned int poll_ms = 500;
+
+static int poll_ms_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < 10 || v > 60000)
+		return -ERANGE;
+	WRITE_ONCE(poll_ms, v);
+	return 0;
+}
+
+static const struct kernel_param_ops poll_ms_ops = {
+	.set = poll_ms_set,
+	.get = param_get_uint,
+};
+module_param_cb(poll_ms, &poll_ms_ops, &poll_ms, 0644);
+MODULE_PARM_DESC(poll_ms, "How often the page is checked for a disruption and for the host still refreshing it, 10..60000 ms (default 500)");
+
+/* Keep the clocksource from going backwards this long after registering again. */
+#define PVCLOCK_GUARD_NS	(10 * NSEC_PER_SEC)
+
+static struct {
+	struct kvm_pvops_clock *page;
+	struct platform_device *pdev;
+	struct ptp_clock *ptp;
+	struct delayed_work poll;
+	/* KVM_HC_CLOCK_PAIRING's answer, and who may use it. */
+	struct kvm_clock_pairing *pair;
+	struct mutex pair_lock;
+	/* Disruptions seen since load, and the page's count last seen. */
+	atomic64_t disruptions;
+	u64 host_disruptions;
+	u64 registrations;
+	/* The page's refresh count, and kvmclock when it last changed. */
+	u64 refreshes;
+	u64 refreshed_at;
+	/* Monotonic guard: on while @guard, until kvmclock passes guard_until. */
+	bool guard;
+	u64 guard_until;
+	atomic64_t last_ns;
+} pvc;
+
+static u64 notrace pvclock_rdtsc(void)
+{
+	return rdtsc_ordered();
+}
+
+static void notrace pvclock_read(struct pvclock_reading *r)
+{
+	pvclock_page_read(pvc.page, pvclock_rdtsc, r);
+}
+
+/*
+ * The page has the same parameters for every CPU while the host's TSC is
+ * stable, and kvmclock is then monotonic across CPUs without help. Else,
+ * and for a while after the page was registered again (a migrated guest
+ * reads a stale page until then), never return less than any CPU has.
+ */
+static u64 notrace pvclock_cs_read(struct clocksource *cs)
+{
+	struct pvclock_reading r;
+	s64 last;
+
+	pvclock_read(&r);
+	if (likely((r.flags & PVCLOCK_TSC_STABLE_BIT) && !READ_ONCE(pvc.guard)))
+		return r.ns;
+
+	last = atomic64_read(&pvc.last_ns);
+	do {
+		if ((s64)(r.ns - last) <= 0)
+			return last;
+	} while (!atomic64_try_cmpxchg(&pvc.last_ns, &last, r.ns));
+	return r.ns;
+}
+
+static struct clocksource pvclock_cs = {
+	.name	= "pvclock",
+	.read	= pvclock_cs_read,
+	.mask	= CLOCKSOURCE_MASK(64),
+	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
+};
+
+static long pvclock_register_page(phys_addr_t gpa)
+{
+	return pvops_hypercall(KVM_HC_PVOPS_CLOCK, gpa, 0, 0, 0);
+}
+
+/* PTP clock: the host's CLOCK_REALTIME. It cannot be set or steered. */
+static int pvclock_ptp_adjfine(struct ptp_clock_info *info, long scaled_ppm)
+{
+	return -EOPNOTSUPP;
+}
+
+static int pvclock_ptp_adjtime(struct ptp_clock_info *info, s64 delta)
+{
+	return -EOPNOTSUPP;
+}
+
+static int pvclock_ptp_settime(struct ptp_clock_info *info,
+			       const struct timespec64 *ts)
+{
+	return -EOPNOTSUPP;
+}
+
+static int pvclock_ptp_enable(struct ptp_clock_info *info,
+			      struct ptp_clock_request *rq, int on)
+{
+	return -EOPNOTSUPP;
+}
+
+static int pvclock_ptp_gettimex(struct ptp_clock_info *info,
+				struct timespec64 *ts,
+				struct ptp_system_timestamp *sts)
+{
+	struct pvclock_reading r;
+
+	ptp_read_system_prets(sts);
+	pvclock_read(&r);
+	ptp_read_system_postts(sts);
+	/* The host's clocksource is not the TSC: it gives no realtime. */
+	if (!(r.clock_flags & KVM_PVOPS_CLOCK_REALTIME))
+		return -EOPNOTSUPP;
+	*ts = ns_to_timespec64(r.realtime);
+	return 0;
+}
+
+/* One KVM_HC_CLOCK_PAIRING: the host's realtime at a guest TSC value. */
+static int pvclock_pairing(ktime_t *device_time,
+			   struct system_counterval_t *counter, void *cs)
+{
+	struct kvm_clock_pairing *pair = pvc.pair;
+	long ret;
+
+	ret = pvops_hypercall(KVM_HC_CLOCK_PAIRING, virt_to_phys(pair),
+			      KVM_CLOCK_PAIRING_WALLCLOCK, 0, 0);
+	if (ret)
+		return ret == -KVM_EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
+
+	*device_time = ktime_set(pair->sec, pair->nsec);
+	/* Both clocksources count kvmclock's ns, from the same parameters. */
+	counter->cycles = pvclock_page_ns_at(pvc.page, pair->tsc);
+	counter->cs = cs;
+	return 0;
+}
+
+static int pvclock_ptp_getcrosststamp(struct ptp_clock_info *info,
+				      struct system_device_crosststamp *xt)
+{
+	int ret;
+
+	mutex_lock(&pvc.pair_lock);
+	ret = get_device_system_crosststamp(pvclock_pairing, &pvclock_cs,
+					    NULL, xt);
+	/* -ENODEV: the counter is not the current clocksource's. */
+	if (ret == -ENODEV)
+		ret = get_device_system_crosststamp(pvclock_pairing, &kvm_clock,
+						    NULL, xt);
+	mutex_unlock(&pvc.pair_lock);
+	return ret == -ENODEV ? -EOPNOTSUPP : ret;
+}
+
+static struct ptp_clock_info pvclock_ptp_info = {
+	.owner		= THIS_MODULE,
+	.name		= "pvclock",
+	.adjfine	= pvclock_ptp_adjfine,
+	.adjtime	= pvclock_ptp_adjtime,
+	.settime64	= pvclock_ptp_settime,
+	.gettimex64	= pvclock_ptp_gettimex,
+	.getcrosststamp	= pvclock_ptp_getcrosststamp,
+	.enable		= pvclock_ptp_enable,
+};
+
+/* sysfs: /sys/devices/platform/pvclock/ */
+static ssize_t disruptions_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&pvc.disruptions));
+}
+static DEVICE_ATTR_RO(disruptions);
+
+static ssize_t host_disruptions_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct pvclock_reading r;
+
+	pvclock_read(&r);
+	return sysfs_emit(buf, "%llu\n", r.disruptions);
+}
+static DEVICE_ATTR_RO(host_disruptions);
+
+static ssize_t refreshes_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct pvclock_reading r;
+
+	pvclock_read(&r);
+	return sysfs_emit(buf, "%llu\n", r.refreshes);
+}
+static DEVICE_ATTR_RO(refreshes);
+
+static ssize_t registrations_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(pvc.registrations));
+}
+static DEVICE_ATTR_RO(registrations);
+
+static ssize_t error_bound_ns_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct pvclock_reading r;
+
+	pvclock_read(&r);
+	if (!(r.clock_flags & KVM_PVOPS_CLOCK_REALTIME))
+		return -ENODATA;
+	return sysfs_emit(buf, "%u\n", r.error_bound);
+}
+static DEVICE_ATTR_RO(error_bound_ns);
+
+static ssize_t ptp_index_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	if (!pvc.ptp)
+		return -ENODEV;
+	return sysfs_emit(buf, "%d\n", ptp_clock_index(pvc.ptp));
+}
+static DEVICE_ATTR_RO(ptp_index);
+
+static struct attribute *pvclock_attrs[] = {
+	&dev_attr_disruptions.attr,
+	&dev_attr_host_disruptions.attr,
+	&dev_attr_refreshes.attr,
+	&dev_attr_registrations.attr,
+	&dev_attr_error_bound_ns.attr,
+	&dev_attr_ptp_index.attr,
+	NULL,
+};
+
+static const struct attribute_group pvclock_attr_group = {
+	.attrs = pvclock_attrs,
+};
+
+static void pvclock_disrupted(u64 from, u64 to)
+{
+	char count[48], host[48];
+	char *envp[] = { count, host, NULL };
+	s64 n = atomic64_inc_return(&pvc.disruptions);
+
+	pr_info("clock disrupted (host count %llu -> %llu: restored, migrated or its TSC changed); %lld since load\n",
+		from, to, n);
+	snprintf(count, sizeof(count), "PVCLOCK_DISRUPTIONS=%lld", n);
+	snprintf(host, sizeof(host), "PVCLOCK_HOST_DISRUPTIONS=%llu", to);
+	sysfs_notify(&pvc.pdev->dev.kobj, NULL, "disruptions");
+	kobject_uevent_env(&pvc.pdev->dev.kobj, KOBJ_CHANGE, envp);
+}
+
+/*
+ * The host's registration does not migrate with the VM: a migrated guest
+ * finds its page no longer refreshed. Register it again (the host then
+ * continues the disruption count from the page, so that it changes), with
+ * the clocksource's monotonic guard on across the switch from the stale
+ * parameters to the new ones.
+ */
+static void pvclock_reregister(const struct pvclock_reading *r)
+{
+	long ret;
+
+	atomic64_set(&pvc.last_ns, pvclock_cs_read(&pvclock_cs));
+	pvc.guard_until = r->ns + PVCLOCK_GUARD_NS;
+	/* The guard must be seen before the new parameters can be. */
+	smp_store_release(&pvc.guard, true);
+	ret = pvclock_register_page(virt_to_phys(pvc.page));
+	pvc.registrations++;
+	pr_info("the host stopped refreshing the clock page (migrated to a new host?): registered it again: %ld\n",
+		ret);
+}
+
+static void pvclock_poll(struct work_struct *work)
+{
+	u64 stale_ns;
+	struct pvclock_reading r;
+
+	pvclock_read(&r);
+	if (r.disruptions != pvc.host_disruptions) {
+		pvclock_disrupted(pvc.host_disruptions, r.disruptions);
+		pvc.host_disruptions = r.disruptions;
+	}
+
+	stale_ns = (3ULL * max(r.refresh_ms, 10U) + 2ULL * READ_ONCE(poll_ms)) *
+		   NSEC_PER_MSEC;
+	if (r.refreshes != pvc.refreshes) {
+		pvc.refreshes = r.refreshes;
+		pvc.refreshed_at = r.ns;
+	} else if ((s64)(r.ns - pvc.refreshed_at) > (s64)stale_ns) {
+		pvclock_reregister(&r);
+		pvc.refreshed_at = r.ns;
+	}
+
+	if (pvc.guard && (s64)(r.ns - pvc.guard_until) > 0 &&
+	    (s64)(r.ns - atomic64_read(&pvc.last_ns)) > 0)
+		WRITE_ONCE(pvc.guard, false);
+
+	schedule_delayed_work(&pvc.poll, msecs_to_jiffies(READ_ONCE(poll_ms)));
+}
+
+static int __init pvclock_init(void)
+{
+	struct pvclock_reading r;
+	char ptp_name[16] = "off";
+	phys_addr_t gpa;
+	long hc;
+	int ret;
+
+	if (!(pvops_host_features() & KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_CLOCK))) {
+		pr_err("the host does not service the pvops clock page (KVM_HC_PVOPS_CLOCK)\n");
+		return -ENODEV;
+	}
+	if (!rating || rating >= 500) {
+		pr_err("rating %u is out of range 1..499\n", rating);
+		return -ERANGE;
+	}
+
+	mutex_init(&pvc.pair_lock);
+	INIT_DELAYED_WORK(&pvc.poll, pvclock_poll);
+	pvc.page = (void *)get_zeroed_page(GFP_KERNEL);
+	pvc.pair = kzalloc(sizeof(*pvc.pair), GFP_KERNEL);
+	if (!pvc.page || !pvc.pair) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	gpa = virt_to_phys(pvc.page);
+	hc = pvclock_register_page(gpa);
+	if (hc) {
+		pr_err("the host refused the clock page: %ld\n", hc);
+		ret = -EIO;
+		goto err_free;
+	}
+	pvc.registrations = 1;
+	pvclock_read(&r);
+	if (!r.refreshes || !READ_ONCE(pvc.page->tsc_to_system_mul)) {
+		pr_err("the host took the clock page but did not fill it in\n");
+		ret = -EIO;
+		goto err_unregister;
+	}
+	pvc.host_disruptions = r.disruptions;
+	pvc.refreshes = r.refreshes;
+	pvc.refreshed_at = r.ns;
+
+	pvc.pdev = platform_device_register_simple(KBUILD_MODNAME,
+						   PLATFORM_DEVID_NONE, NULL, 0);
+	if (IS_ERR(pvc.pdev)) {
+		ret = PTR_ERR(pvc.pdev);
+		goto err_unregister;
+	}
+	ret = sysfs_create_group(&pvc.pdev->dev.kobj, &pvclock_attr_group);
+	if (ret)
+		goto err_pdev;
+
+	pvclock_cs.rating = rating;
+	ret = clocksource_register_hz(&pvclock_cs, NSEC_PER_SEC);
+	if (ret)
+		goto err_group;
+
+	if (ptp) {
+		pvc.ptp = ptp_clock_register(&pvclock_ptp_info, &pvc.pdev->dev);
+		if (IS_ERR(pvc.ptp)) {
+			ret = PTR_ERR(pvc.ptp);
+			pvc.ptp = NULL;
+			pr_err("cannot register the PTP clock: %d\n", ret);
+			goto err_cs;
+		}
+	}
+
+	if (pvc.ptp)
+		snprintf(ptp_name, sizeof(ptp_name), "ptp%d",
+			 ptp_clock_index(pvc.ptp));
+	schedule_delayed_work(&pvc.poll, msecs_to_jiffies(READ_ONCE(poll_ms)));
+	pr_info("clock page at %pa: %s TSC, realtime %s (bound %u ns), host refresh %u ms; clocksource pvclock (rating %u), PTP clock %s\n",
+		&gpa,
+		r.flags & PVCLOCK_TSC_STABLE_BIT ? "stable" : "unstable",
+		r.clock_flags & KVM_PVOPS_CLOCK_REALTIME ? "given" : "not given",
+		r.error_bound, r.refresh_ms, rating,
+		ptp_name);
+	return 0;
+
+err_cs:
+	clocksource_unregister(&pvclock_cs);
+err_group:
+	sysfs_remove_group(&pvc.pdev->dev.kobj, &pvclock_attr_group);
+err_pdev:
+	platform_device_unregister(pvc.pdev);
+err_unregister:
+	pvclock_register_page(0);
+err_free:
+	kfree(pvc.pair);
+	free_page((unsigned long)pvc.page);
+	return ret;
+}
+module_init(pvclock_init);
+
+static void __exit pvclock_exit(void)
+{
+	cancel_delayed_work_sync(&pvc.poll);
+	if (pvc.ptp)
+		ptp_clock_unregister(pvc.ptp);
+	/* The kernel switches to the best other clocksource first. */
+	clocksource_unregister(&pvclock_cs);
+	sysfs_remove_group(&pvc.pdev->dev.kobj, &pvclock_attr_group);
+	platform_device_unregister(pvc.pdev);
+	pvclock_register_page(0);
+	kfree(pvc.pair);
+	free_page((unsigned long)pvc.page);
+}
+module_exit(pvclock_exit);
+
+MODULE_DESCRIPTION("Clocksource and PTP clock from the KVM pvops clock page");
+MODULE_LICENSE("GPL");
