@@ -50,11 +50,17 @@ else
 endif
 
 # Static userspace helpers of the e2e tests, put into L2 as /pvops/bin.
-E2E_TOOLS := $(BUILD)/e2e/pvops-stress $(BUILD)/e2e/stale-tlb $(BUILD)/e2e/tlb-bench
+E2E_TOOLS := $(BUILD)/e2e/pvops-stress $(BUILD)/e2e/stale-tlb $(BUILD)/e2e/tlb-bench \
+	$(BUILD)/e2e/clock-check $(BUILD)/e2e/testptp
 e2e-tools: $(E2E_TOOLS)
 $(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
+# The kernel's own PTP test program, from linux-source, as it is.
+$(BUILD)/e2e/testptp: $(CACHE)/linux-source/tools/testing/selftests/ptp/testptp.c
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -o $@ $<
 
 # The kernel's lock torture test (torture.ko, locktorture.ko) built out of
 # tree from linux-source, put into L2's /pvops/modules; a no-op when built.

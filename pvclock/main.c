@@ -21,6 +21,7 @@
 
 #include <linux/atomic.h>
 #include <linux/clocksource.h>
+#include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
 #include <linux/kvm_para.h>
@@ -29,6 +30,7 @@
 #include <linux/platform_device.h>
 #include <linux/ptp_clock_kernel.h>
 #include <linux/slab.h>
+#include <linux/seq_file.h>
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
@@ -78,8 +80,9 @@ static struct {
 	struct platform_device *pdev;
 	struct ptp_clock *ptp;
 	struct delayed_work poll;
-	/* KVM_HC_CLOCK_PAIRING's answer, and who may use it. */
+	/* KVM_HC_CLOCK_PAIRING's answer. */
 	struct kvm_clock_pairing *pair;
+	/* Serializes the users of @pair. */
 	struct mutex pair_lock;
 	/* Disruptions seen since load, and the page's count last seen. */
 	atomic64_t disruptions;
@@ -294,11 +297,37 @@ static const struct attribute_group pvclock_attr_group = {
 	.attrs = pvclock_attrs,
 };
 
+/*
+ * debugfs pvclock/vs_kvmclock: kvm-clock, pvclock and kvm-clock again, read
+ * back to back on one CPU with interrupts off, in ns: pvclock must fall
+ * between the two (tests/e2e/pvclock-checks samples it for a minute).
+ */
+static int vs_kvmclock_show(struct seq_file *m, void *v)
+{
+	struct pvclock_reading r;
+	unsigned long flags;
+	u64 k1, k2;
+
+	local_irq_save(flags);
+	k1 = kvm_clock.read(&kvm_clock);
+	pvclock_read(&r);
+	k2 = kvm_clock.read(&kvm_clock);
+	local_irq_restore(flags);
+	seq_printf(m, "%llu %llu %llu\n", k1, r.ns, k2);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vs_kvmclock);
+
+static struct dentry *pvclock_debugfs;
+
 static void pvclock_disrupted(u64 from, u64 to)
 {
-	char count[48], host[48];
-	char *envp[] = { count, host, NULL };
+	char count[48], host[48], *envp[3];
 	s64 n = atomic64_inc_return(&pvc.disruptions);
+
+	envp[0] = count;
+	envp[1] = host;
+	envp[2] = NULL;
 
 	pr_info("clock disrupted (host count %llu -> %llu: restored, migrated or its TSC changed); %lld since load\n",
 		from, to, n);
@@ -426,6 +455,9 @@ static int __init pvclock_init(void)
 		}
 	}
 
+	pvclock_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("vs_kvmclock", 0444, pvclock_debugfs, NULL,
+			    &vs_kvmclock_fops);
 	if (pvc.ptp)
 		snprintf(ptp_name, sizeof(ptp_name), "ptp%d",
 			 ptp_clock_index(pvc.ptp));
@@ -455,6 +487,7 @@ module_init(pvclock_init);
 
 static void __exit pvclock_exit(void)
 {
+	debugfs_remove_recursive(pvclock_debugfs);
 	cancel_delayed_work_sync(&pvc.poll);
 	if (pvc.ptp)
 		ptp_clock_unregister(pvc.ptp);

@@ -74,6 +74,7 @@ static __always_inline void pvclock_page_read(const struct kvm_pvops_clock *p,
 	r->retries = 0;
 	for (;;) {
 		version = READ_ONCE(p->version) & ~1U;
+		/* Read the fields after the version, as the host wrote them before. */
 		virt_rmb();
 		r->tsc = read_tsc();
 		delta = pvclock_delta_ns(p, r->tsc);
@@ -86,6 +87,7 @@ static __always_inline void pvclock_page_read(const struct kvm_pvops_clock *p,
 		r->refresh_ms = p->refresh_ms;
 		r->tai_offset = p->tai_offset;
 		r->flags = p->flags;
+		/* ...and the version again after them. */
 		virt_rmb();
 		if (likely(READ_ONCE(p->version) == version))
 			break;
@@ -105,8 +107,10 @@ static __always_inline u64 pvclock_page_ns_at(const struct kvm_pvops_clock *p,
 
 	do {
 		version = READ_ONCE(p->version) & ~1U;
+		/* Pairs with the host's write barriers: see pvclock_page_read(). */
 		virt_rmb();
 		ns = p->system_time + pvclock_delta_ns(p, tsc);
+		/* The version last. */
 		virt_rmb();
 	} while (unlikely(READ_ONCE(p->version) != version));
 	return ns;
