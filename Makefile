@@ -52,6 +52,8 @@ endif
 # Static userspace helpers of the e2e tests, put into L2 as /pvops/bin.
 E2E_TOOLS := $(BUILD)/e2e/pvops-stress $(BUILD)/e2e/stale-tlb $(BUILD)/e2e/tlb-bench \
 	$(BUILD)/e2e/clock-check $(BUILD)/e2e/testptp
+# clock-watch: tests/e2e/migrate-checks.
+E2E_TOOLS += $(BUILD)/e2e/clock-watch
 e2e-tools: $(E2E_TOOLS)
 $(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h
 	@mkdir -p $(@D)

@@ -69,3 +69,34 @@ one_cpu() {
 	done
 	return $_rc
 }
+
+# host_request SECS REQUEST TAG [ARGS...]: ask the host agent in L1
+# (tests/lib/host-agent) with "@@ HOST-REQUEST TAG ARGS" and wait up to SECS
+# seconds for its "@@ HOST-REQUEST-REPLY TAG rc=N ...", which the agent
+# writes into L2's console input (for MIGRATE and STOPCONT), L2's only
+# channel from L1 that works on every machine type (microvm included) and
+# follows L2 through a live migration. The request goes to /dev/console,
+# wherever this shell's output goes. Prints the reply; returns its N, or
+# 124 when none came in time.
+host_request() {
+	_secs=$1 _req=$2 _tag=$3
+	shift 3
+	# The reply comes in as a typed line: the console must not echo it.
+	stty -echo < /dev/console 2>/dev/null
+	echo "@@ HOST-$_req $_tag${*:+ $*}" > /dev/console
+	_t=$(cut -d. -f1 /proc/uptime)
+	_end=$((_t + _secs))
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt $_end ]; do
+		# shellcheck disable=SC3045 # busybox ash has read -t
+		read -r -t 1 _line < /dev/console || continue
+		case $_line in
+		"@@ HOST-$_req-REPLY $_tag rc="*)
+			echo "$_line"
+			_rc=${_line#* rc=}
+			return "${_rc%% *}"
+			;;
+		esac
+	done
+	echo "no @@ HOST-$_req-REPLY $_tag in $_secs s (is tests/lib/host-agent running in L1?)"
+	return 124
+}
