@@ -22,8 +22,6 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <poll.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,37 +29,37 @@
 
 const char *e2e_prog = "clock-check";
 
-static _Atomic uint64_t published;
-static _Atomic int stop;
+static unsigned long long published;
+static int stop;
 
 struct mono_thread {
 	pthread_t tid;
 	int cpu;
-	uint64_t reads;
-	uint64_t backward;
-	uint64_t worst;
+	unsigned long long reads;
+	unsigned long long backward;
+	unsigned long long worst;
 };
 
-static uint64_t mono_ns(void)
+static unsigned long long mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void *mono_loop(void *arg)
 {
 	struct mono_thread *t = arg;
-	uint64_t mine = 0;
+	unsigned long long mine = 0;
 
 	if (pin(t->cpu))
 		die("pin");
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		uint64_t before = atomic_load_explicit(&published,
-						       memory_order_acquire);
-		uint64_t v = mono_ns();
-		uint64_t floor = before > mine ? before : mine;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		unsigned long long before = __atomic_load_n(&published,
+							    __ATOMIC_ACQUIRE);
+		unsigned long long v = mono_ns();
+		unsigned long long floor = before > mine ? before : mine;
 
 		t->reads++;
 		if (v < floor) {
@@ -72,9 +70,9 @@ static void *mono_loop(void *arg)
 		mine = v;
 		/* Publish a new maximum. */
 		while (before < v &&
-		       !atomic_compare_exchange_weak_explicit(&published, &before, v,
-							      memory_order_release,
-							      memory_order_relaxed))
+		       !__atomic_compare_exchange_n(&published, &before, v, 1,
+						    __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
 			;
 	}
 	return NULL;
@@ -84,7 +82,7 @@ static int mono(int secs, int nthreads)
 {
 	int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct mono_thread *t;
-	uint64_t reads = 0, backward = 0, worst = 0;
+	unsigned long long reads = 0, backward = 0, worst = 0;
 	int i;
 
 	if (nthreads <= 0)
@@ -99,7 +97,7 @@ static int mono(int secs, int nthreads)
 			die("pthread_create");
 	}
 	sleep(secs);
-	atomic_store(&stop, 1);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(t[i].tid, NULL);
 		reads += t[i].reads;
@@ -107,9 +105,8 @@ static int mono(int secs, int nthreads)
 		if (t[i].worst > worst)
 			worst = t[i].worst;
 	}
-	printf("clock-check: mono: %d threads on %d CPUs, %d s: %llu reads, %llu backward steps, largest %llu ns\n",
-	       nthreads, ncpu, secs, (unsigned long long)reads,
-	       (unsigned long long)backward, (unsigned long long)worst);
+	printf("clock-check: %s: %d threads, %d CPUs, %d s: %llu reads, %llu back, max %llu ns\n",
+	       __func__, nthreads, ncpu, secs, reads, backward, worst);
 	return backward || !reads;
 }
 
@@ -150,7 +147,7 @@ static int uevent(int secs, const char *match)
 			return 0;
 		}
 	}
-	printf("clock-check: no uevent with %s in %d s\n", match, secs);
+	printf("clock-check: %s: none with %s in %d s\n", __func__, match, secs);
 	return 1;
 }
 
@@ -164,34 +161,33 @@ static clockid_t phc_clock(const char *dev)
 	return (~(clockid_t)fd << 3) | 3;
 }
 
-static int64_t phc_ns(clockid_t clk)
+static long long phc_ns(clockid_t clk)
 {
 	struct timespec ts;
 
 	if (clock_gettime(clk, &ts))
 		die("clock_gettime on a PTP clock");
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int phc(const char *dev, const char *ref, int secs, int64_t bound)
+static int phc(const char *dev, const char *ref, int secs, long long bound)
 {
 	clockid_t d = phc_clock(dev), r = phc_clock(ref);
-	int64_t worst = 0, widest = 0;
+	long long worst = 0, widest = 0;
 	double end = now() + secs;
 	long samples = 0, misses = 0;
 
 	while (now() < end) {
-		int64_t r1 = phc_ns(r), v = phc_ns(d), r2 = phc_ns(r);
-		int64_t mid = r1 + (r2 - r1) / 2;
-		int64_t dist = v > mid ? v - mid : mid - v;
+		long long r1 = phc_ns(r), v = phc_ns(d), r2 = phc_ns(r);
+		long long mid = r1 + (r2 - r1) / 2;
+		long long dist = v > mid ? v - mid : mid - v;
 
 		samples++;
 		if (v < r1 - bound || v > r2 + bound) {
 			misses++;
 			if (misses <= 5)
 				printf("clock-check: miss: %s %lld ns, %s %lld..%lld ns\n",
-				       dev, (long long)v, ref, (long long)r1,
-				       (long long)r2);
+				       dev, v, ref, r1, r2);
 		}
 		if (dist > worst)
 			worst = dist;
@@ -199,9 +195,10 @@ static int phc(const char *dev, const char *ref, int secs, int64_t bound)
 			widest = r2 - r1;
 		usleep(100000);
 	}
-	printf("clock-check: phc: %s against %s over %d s: %ld samples, %ld outside the bracket +-%lld ns; largest distance from its middle %lld ns, widest bracket %lld ns\n",
-	       dev, ref, secs, samples, misses, (long long)bound,
-	       (long long)worst, (long long)widest);
+	printf("clock-check: %s: %s vs %s, %d s: %ld samples, %ld out (+-%lld ns)\n",
+	       __func__, dev, ref, secs, samples, misses, bound);
+	printf("clock-check: %s: max distance from the middle %lld ns, widest %lld ns\n",
+	       __func__, worst, widest);
 	return misses || !samples;
 }
 
@@ -213,6 +210,7 @@ int main(int argc, char **argv)
 		return uevent(atoi(argv[2]), argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "phc"))
 		return phc(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
-	fprintf(stderr, "usage: clock-check mono SECS [THREADS] | uevent SECS MATCH | phc DEV REF SECS BOUND_NS\n");
+	fprintf(stderr, "usage: clock-check mono SECS [THREADS] | uevent SECS MATCH\n");
+	fprintf(stderr, "       clock-check phc DEV REF SECS BOUND_NS\n");
 	return 2;
 }
