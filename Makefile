@@ -27,7 +27,7 @@ PVOPS_CONFIG := CONFIG_PVOPS=m CONFIG_PVOPS_TLB=m CONFIG_PVOPS_SPINLOCK=m \
 # (see tests/kunit/README.md).
 KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TLB_KUNIT_TEST=m \
 	CONFIG_PVOPS_SPINLOCK_KUNIT_TEST=m CONFIG_PVOPS_CLOCK_KUNIT_TEST=m \
-	CONFIG_PVOPS_TEST_BACKEND=m
+	CONFIG_PVOPS_TEST_BACKEND=m CONFIG_PVOPS_CLOCK_BENCH=m
 KUNIT_DIR := $(BUILD)/kunit
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
 
@@ -54,6 +54,8 @@ E2E_TOOLS := $(BUILD)/e2e/pvops-stress $(BUILD)/e2e/stale-tlb $(BUILD)/e2e/tlb-b
 	$(BUILD)/e2e/clock-check $(BUILD)/e2e/testptp
 # clock-watch: tests/e2e/migrate-checks.
 E2E_TOOLS += $(BUILD)/e2e/clock-watch
+# clock-bench: tests/bench/clock-guest.
+E2E_TOOLS += $(BUILD)/e2e/clock-bench
 e2e-tools: $(E2E_TOOLS)
 $(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h
 	@mkdir -p $(@D)

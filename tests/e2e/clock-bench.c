@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clock-bench: the cost of a clock read from user space, for the clock
+ * benchmark (tests/bench/clock-guest).
+ *
+ *   clock-bench gettime [-c CLOCK] [-n CALLS] [-b BATCHES]
+ *     clock_gettime(CLOCK) CALLS times per batch (CLOCK: monotonic,
+ *     realtime or raw; default monotonic, 1000000 calls, 5 batches): the
+ *     vDSO when the current clocksource has a vDSO mode, else a system
+ *     call.
+ *   clock-bench ptp -d /dev/ptpN [-m sys|ext] [-n SAMPLES] [-b BATCHES]
+ *     reads of a PTP clock: ioctls of PTP_MAX_SAMPLES (25) samples each
+ *     until SAMPLES samples per batch (default 10000, 5 batches);
+ *     -m ext: PTP_SYS_OFFSET_EXTENDED (gettimex64, the system time read
+ *     before and after each sample, default), -m sys: PTP_SYS_OFFSET
+ *     (gettimex64 or gettime64, the system time read between samples),
+ *     which every PTP clock supports.
+ *
+ * Each batch is timed with clock_gettime(CLOCK_MONOTONIC) at its ends.
+ * Prints one line, the ns per call (or per sample) of the best, the median
+ * and the worst batch:
+ *   clock-bench: what=gettime clock=monotonic calls=N batches=B
+ *                min_ns=X median_ns=X max_ns=X total_ms=N
+ *   clock-bench: what=ptp mode=ext dev=/dev/ptp0 calls=N batches=B ...
+ * exit 0; 1 when the clock refused the read (errno's message on stderr:
+ * EOPNOTSUPP for -m ext on a clock with no gettimex64); 2 on usage or
+ * setup errors.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/ptp_clock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+const char *e2e_prog = "clock-bench";
+
+#define MAX_BATCHES	1000
+
+static long long ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void bad_usage(void)
+{
+	fprintf(stderr,
+		"usage: clock-bench gettime [-c monotonic|realtime|raw] [-n CALLS] [-b BATCHES]\n"
+		"       clock-bench ptp -d /dev/ptpN [-m sys|ext] [-n SAMPLES] [-b BATCHES]\n");
+	exit(2);
+}
+
+static long number(const char *s, long max)
+{
+	char *e;
+	long v = strtol(s, &e, 10);
+
+	if (*s == '\0' || *e != '\0' || v < 1 || v > max)
+		bad_usage();
+	return v;
+}
+
+/* One batch of @calls clock_gettime(@clock); ns per call. */
+static double gettime_batch(clockid_t clock, long calls)
+{
+	struct timespec ts;
+	long long t0, t1;
+	long i;
+
+	t0 = ns_now();
+	for (i = 0; i < calls; i++)
+		clock_gettime(clock, &ts);
+	t1 = ns_now();
+	return (double)(t1 - t0) / calls;
+}
+
+/* One batch of @samples PTP samples on @fd; ns per sample, or -1. */
+static double ptp_batch(int fd, int ext, long samples)
+{
+	static struct ptp_sys_offset_extended xo;
+	static struct ptp_sys_offset so;
+	long done = 0, n;
+	long long t0, t1;
+	int ret;
+
+	t0 = ns_now();
+	while (done < samples) {
+		n = samples - done;
+		if (n > PTP_MAX_SAMPLES)
+			n = PTP_MAX_SAMPLES;
+		if (ext) {
+			xo.n_samples = n;
+			ret = ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &xo);
+		} else {
+			so.n_samples = n;
+			ret = ioctl(fd, PTP_SYS_OFFSET, &so);
+		}
+		if (ret)
+			return -1;
+		done += n;
+	}
+	t1 = ns_now();
+	return (double)(t1 - t0) / samples;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what, *clock_name = "monotonic", *dev = NULL, *mode = "ext";
+	double per[MAX_BATCHES];
+	long calls = -1, batches = 5, i;
+	clockid_t clock = CLOCK_MONOTONIC;
+	long long start;
+	int opt, fd = -1, ptp;
+
+	if (argc < 2)
+		bad_usage();
+	what = argv[1];
+	if (!strcmp(what, "gettime"))
+		ptp = 0;
+	else if (!strcmp(what, "ptp"))
+		ptp = 1;
+	else
+		bad_usage();
+	optind = 2;
+	while ((opt = getopt(argc, argv, "c:d:m:n:b:")) != -1) {
+		switch (opt) {
+		case 'c':
+			clock_name = optarg;
+			break;
+		case 'd':
+			dev = optarg;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'n':
+			calls = number(optarg, 1000000000L);
+			break;
+		case 'b':
+			batches = number(optarg, MAX_BATCHES);
+			break;
+		default:
+			bad_usage();
+		}
+	}
+	if (optind != argc)
+		bad_usage();
+
+	if (ptp) {
+		if (!dev || (strcmp(mode, "sys") && strcmp(mode, "ext")))
+			bad_usage();
+		if (calls < 0)
+			calls = 10000;
+		fd = open(dev, O_RDWR);
+		if (fd < 0)
+			die(dev);
+	} else {
+		if (!strcmp(clock_name, "monotonic"))
+			clock = CLOCK_MONOTONIC;
+		else if (!strcmp(clock_name, "realtime"))
+			clock = CLOCK_REALTIME;
+		else if (!strcmp(clock_name, "raw"))
+			clock = CLOCK_MONOTONIC_RAW;
+		else
+			bad_usage();
+		if (calls < 0)
+			calls = 1000000;
+	}
+
+	start = ns_now();
+	for (i = 0; i < batches; i++) {
+		if (ptp) {
+			per[i] = ptp_batch(fd, !strcmp(mode, "ext"), calls);
+			if (per[i] < 0) {
+				fprintf(stderr, "clock-bench: %s on %s: %s\n",
+					!strcmp(mode, "ext") ? "PTP_SYS_OFFSET_EXTENDED" :
+					"PTP_SYS_OFFSET", dev, strerror(errno));
+				return 1;
+			}
+		} else {
+			per[i] = gettime_batch(clock, calls);
+		}
+	}
+	qsort(per, batches, sizeof(per[0]), cmp_double);
+
+	if (ptp)
+		printf("clock-bench: what=ptp mode=%s dev=%s", mode, dev);
+	else
+		printf("clock-bench: what=gettime clock=%s", clock_name);
+	/* median_low: one of the batches, also for an even count */
+	printf(" calls=%ld batches=%ld min_ns=%.2f median_ns=%.2f max_ns=%.2f total_ms=%lld\n",
+	       calls, batches, per[0], per[(batches - 1) / 2], per[batches - 1],
+	       (ns_now() - start) / 1000000);
+	return 0;
+}
