@@ -106,7 +106,7 @@ help:
 	@echo 'make deps       install packages, fetch the cloud kernel into $(CACHE)'
 	@echo 'make demo       boot the nested testbed and show what the guest sees'
 	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
-	@echo 'make bench      benchmarks on the testbed: TLB shootdowns, 1:1 and 2:1'
+	@echo 'make bench      benchmarks on the testbed: TLB shootdowns, spinlocks, clock reads'
 	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
 	@echo 'make torture    build torture.ko and locktorture.ko from linux-source'
 	@echo 'make hostside   apply hostside/series, build kvm*.ko into $(BUILD)/hostside/kvm'

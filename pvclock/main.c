@@ -115,19 +115,19 @@ static void notrace pvclock_read(struct pvclock_reading *r)
  */
 static u64 notrace pvclock_cs_read(struct clocksource *cs)
 {
-	struct pvclock_reading r;
+	u8 flags;
+	u64 ns = pvclock_page_ns(pvc.page, pvclock_rdtsc, &flags);
 	s64 last;
 
-	pvclock_read(&r);
-	if (likely((r.flags & PVCLOCK_TSC_STABLE_BIT) && !READ_ONCE(pvc.guard)))
-		return r.ns;
+	if (likely((flags & PVCLOCK_TSC_STABLE_BIT) && !READ_ONCE(pvc.guard)))
+		return ns;
 
 	last = atomic64_read(&pvc.last_ns);
 	do {
-		if ((s64)(r.ns - last) <= 0)
+		if ((s64)(ns - last) <= 0)
 			return last;
-	} while (!atomic64_try_cmpxchg(&pvc.last_ns, &last, r.ns));
-	return r.ns;
+	} while (!atomic64_try_cmpxchg(&pvc.last_ns, &last, ns));
+	return ns;
 }
 
 static struct clocksource pvclock_cs = {

@@ -78,6 +78,7 @@ static void pvclock_test_scale(struct kunit *test)
 	static const u64 deltas[] = { 0, 1, 999, 1000000007ULL, 1ULL << 40 };
 	struct pvclock_reading r;
 	unsigned int i, j;
+	u8 flags;
 
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
 		for (j = 0; j < ARRAY_SIZE(deltas); j++) {
@@ -90,6 +91,10 @@ static void pvclock_test_scale(struct kunit *test)
 					    p[i].shift, deltas[j]);
 			KUNIT_EXPECT_EQ(test, r.tsc, kt_tsc);
 			KUNIT_EXPECT_EQ(test, r.retries, 0U);
+			/* The clocksource's lean read: the same ns. */
+			KUNIT_EXPECT_EQ(test, pvclock_page_ns(&kt_page, kt_read_tsc, &flags),
+					r.ns);
+			KUNIT_EXPECT_EQ(test, flags, (u8)PVCLOCK_TSC_STABLE_BIT);
 		}
 	}
 	/* 2 GHz: 2000 cycles are 1000 ns. */
@@ -164,6 +169,7 @@ static void kt_host_finishes(void)
 static void pvclock_test_retry(struct kunit *test)
 {
 	struct pvclock_reading r;
+	u8 flags;
 
 	/* A write between the start and the end of the read: read again. */
 	kt_set(0, 1000, 0x80000000U, 0);
@@ -174,6 +180,14 @@ static void pvclock_test_retry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
 	KUNIT_EXPECT_EQ(test, r.ns, 9000000ULL + 1000);
 	KUNIT_EXPECT_EQ(test, r.refreshes, 1ULL);
+
+	/* The same for the clocksource's lean read. */
+	kt_set(0, 1000, 0x80000000U, 0);
+	kt_meanwhile = kt_host_writes;
+	kt_calls = 0;
+	KUNIT_EXPECT_EQ(test, pvclock_page_ns(&kt_page, kt_read_tsc, &flags),
+			9000000ULL + 1000);
+	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
 
 	/* The version is odd when the read starts: read until it is even. */
 	kt_set(0, 1000, 0x80000000U, 0);

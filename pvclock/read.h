@@ -95,6 +95,33 @@ static __always_inline void pvclock_page_read(const struct kvm_pvops_clock *p,
 	}
 }
 
+/**
+ * pvclock_page_ns() - kvmclock in ns now, and the page's flags
+ * @p: the page
+ * @read_tsc: reads the TSC, ordered against the loads around it
+ * @flags: the page's flags (PVCLOCK_TSC_STABLE_BIT)
+ *
+ * The clocksource's read: only the fields it needs, nothing copied to the
+ * stack (which the kernel zero-fills), as lean as kvm-clock's own read.
+ */
+static __always_inline u64 pvclock_page_ns(const struct kvm_pvops_clock *p,
+					   u64 (*read_tsc)(void), u8 *flags)
+{
+	u32 version;
+	u64 ns;
+
+	do {
+		version = READ_ONCE(p->version) & ~1U;
+		/* Pairs with the host's write barriers: see pvclock_page_read(). */
+		virt_rmb();
+		ns = p->system_time + pvclock_delta_ns(p, read_tsc());
+		*flags = p->flags;
+		/* The version last. */
+		virt_rmb();
+	} while (unlikely(READ_ONCE(p->version) != version));
+	return ns;
+}
+
 /*
  * kvmclock in ns at @tsc from the page: for a TSC taken elsewhere (the
  * host's cross timestamp), under the same version protocol.
