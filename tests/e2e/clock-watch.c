@@ -245,7 +245,5 @@ int main(int argc, char **argv)
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)
 		pthread_join(ws[i].thread, NULL);
-	if (!__atomic_load_n(&stop_signal, __ATOMIC_RELAXED))
-		printf("clock-watch: no stop signal in %.0f s\n", max_secs);
 	return report(ws, n, now() - t0);
 }

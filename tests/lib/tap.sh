@@ -76,27 +76,53 @@ one_cpu() {
 # writes into L2's console input (for MIGRATE and STOPCONT), L2's only
 # channel from L1 that works on every machine type (microvm included) and
 # follows L2 through a live migration. The request goes to /dev/console,
-# wherever this shell's output goes. Prints the reply; returns its N, or
+# wherever this shell's output goes. A reader in the background takes
+# whole lines from the console (busybox's read -t can stop in the middle
+# of a line at its deadline and lose the line). After 20 s with no reply,
+# and every 10 s on, it prints "@@ HOST-RESEND REQUEST TAG": the agent then
+# writes the reply again, if it has sent it, with " (resent)" at its end (a
+# fallback: no reply was lost since the reader takes whole lines).
+# Prints the reply (and how many resends it asked for); returns its N, or
 # 124 when none came in time.
 host_request() {
 	_secs=$1 _req=$2 _tag=$3
 	shift 3
+	_got=/tmp/host-reply.$$
+	rm -f "$_got" "$_got.new"
 	# The reply comes in as a typed line: the console must not echo it.
 	stty -echo < /dev/console 2>/dev/null
-	echo "@@ HOST-$_req $_tag${*:+ $*}" > /dev/console
-	_t=$(cut -d. -f1 /proc/uptime)
-	_end=$((_t + _secs))
-	while [ "$(cut -d. -f1 /proc/uptime)" -lt $_end ]; do
-		# shellcheck disable=SC3045 # busybox ash has read -t
-		read -r -t 1 _line < /dev/console || continue
+	while read -r _line; do
 		case $_line in
 		"@@ HOST-$_req-REPLY $_tag rc="*)
-			echo "$_line"
-			_rc=${_line#* rc=}
-			return "${_rc%% *}"
+			printf '%s\n' "$_line" > "$_got.new"
+			mv "$_got.new" "$_got"
+			break
 			;;
 		esac
+	done < /dev/console &
+	_reader=$!
+	echo "@@ HOST-$_req $_tag${*:+ $*}" > /dev/console
+	_t0=$(cut -d. -f1 /proc/uptime)
+	_t=$_t0
+	_resends=0
+	while [ ! -e "$_got" ] && [ "$_t" -lt $((_t0 + _secs)) ]; do
+		sleep 0.2
+		_t=$(cut -d. -f1 /proc/uptime)
+		if [ ! -e "$_got" ] && [ $((_t - _t0)) -ge $((20 + 10 * _resends)) ]; then
+			_resends=$((_resends + 1))
+			echo "@@ HOST-RESEND $_req $_tag" > /dev/console
+		fi
 	done
-	echo "no @@ HOST-$_req-REPLY $_tag in $_secs s (is tests/lib/host-agent running in L1?)"
-	return 124
+	kill $_reader 2>/dev/null
+	wait $_reader 2>/dev/null
+	if [ ! -e "$_got" ]; then
+		echo "no @@ HOST-$_req-REPLY $_tag in $_secs s, $_resends requests to resend (is tests/lib/host-agent running in L1?)"
+		return 124
+	fi
+	_line=$(cat "$_got")
+	rm -f "$_got"
+	echo "$_line"
+	[ $_resends = 0 ] || echo "(after $_resends requests to resend it, $((_t - _t0)) s)"
+	_rc=${_line#* rc=}
+	return "${_rc%% *}"
 }
