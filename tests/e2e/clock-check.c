@@ -8,6 +8,7 @@
  *	the thread's previous one, nor below the largest value any thread had
  *	published before the read began (cross-CPU monotonicity). Prints the
  *	reads, the backward steps seen and the largest, exit 1 if any.
+ *	SIGTERM or SIGINT ends it early, with the same report.
  *   clock-check uevent SECS MATCH
  *	Waits up to SECS seconds for a kernel uevent whose text contains
  *	MATCH (e.g. PVCLOCK_DISRUPTIONS=) and prints it; exit 1 on timeout.
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +80,12 @@ static void *mono_loop(void *arg)
 	return NULL;
 }
 
+static void mono_stop(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+}
+
 static int mono(int secs, int nthreads)
 {
 	int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -96,7 +104,10 @@ static int mono(int secs, int nthreads)
 		if (errno)
 			die("pthread_create");
 	}
-	sleep(secs);
+	signal(SIGTERM, mono_stop);
+	signal(SIGINT, mono_stop);
+	for (i = 0; i < secs && !__atomic_load_n(&stop, __ATOMIC_RELAXED); i++)
+		sleep(1);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(t[i].tid, NULL);
