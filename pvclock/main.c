@@ -14,8 +14,8 @@
  * The PTP clock (/dev/ptpN, "pvclock") gives the host's CLOCK_REALTIME
  * from the page with no exit (gettimex64), and precise cross timestamps
  * from KVM_HC_CLOCK_PAIRING (PTP_SYS_OFFSET_PRECISE) while pvclock or
- * kvm-clock is the current clocksource. chrony can use it as a PHC
- * refclock.
+ * kvm-clock is the current clocksource: the ioctls chrony's PHC refclock
+ * driver uses.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
