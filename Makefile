@@ -111,4 +111,72 @@ help:
 	@echo 'make torture    build torture.ko and locktorture.ko from linux-source'
 	@echo 'make hostside   apply hostside/series, build kvm*.ko into $(BUILD)/hostside/kvm'
 	@echo 'make selftests  build the KVM selftests statically (from the patched tree)'
+	@echo 'make install    install the 4 modules into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR), depmod'
+	@echo '                (INSTALL_MOD_PATH=, INSTALL_MOD_DIR=, KVER=, KDIR=); make uninstall'
+	@echo 'make dkms-install  sources to $(DKMS_SRCDIR), dkms add/build/install; dkms-uninstall'
 	@echo 'tests/vm/run --help   the testbed CLI'
+
+# Installing the four guest modules. The kernel's modules_install puts what
+# modules.order lists (hence the rebuild with $(PVOPS_CONFIG) only: no test
+# module) into $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR);
+# it runs depmod only when KDIR has a System.map, a headers tree has none.
+# KVER is KDIR's release; KVER=X alone means KDIR=/lib/modules/X/build.
+ifneq ($(filter command line environment,$(origin KVER)),)
+  ifeq ($(origin KDIR),file)
+    KDIR := /lib/modules/$(KVER)/build
+  endif
+endif
+KVER ?= $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(shell uname -r))
+INSTALL_MOD_DIR ?= extra
+PVOPS_MODULES := pvops/pvops pvtlb/pvtlb pvspinlock/pvspinlock pvclock/pvclock
+# Kconfig's `depends on` (which an out-of-tree build does not apply); the
+# same list as BUILD_EXCLUSIVE_CONFIG in scripts/dkms.conf.
+PVOPS_NEEDS := CONFIG_PARAVIRT CONFIG_KVM_GUEST CONFIG_DYNAMIC_FTRACE_WITH_REGS \
+	CONFIG_PARAVIRT_SPINLOCKS CONFIG_PTP_1588_CLOCK
+# DKMS: the sources the build needs, with scripts/dkms.conf at their root.
+PVOPS_VERSION ?= 0.1
+DKMS_SRCDIR ?= /usr/src/pvops-$(PVOPS_VERSION)
+DKMS_FILES := Kbuild Kconfig Makefile $(wildcard include/pvops/*.h) \
+	$(foreach d,pvops pvtlb pvspinlock pvclock,$(d)/Kbuild $(wildcard $(d)/*.h) \
+	$(filter-out %.mod.c %_kunit.c %_test_backend.c %_lockload.c %_bench.c, \
+	$(wildcard $(d)/*.c)))
+
+.PHONY: kconfig-check install uninstall dkms-source dkms-install dkms-uninstall
+
+modules: kconfig-check
+kconfig-check:
+	@test -f $(KDIR)/.config || { echo "pvops: no kernel build tree at $(KDIR) (install linux-headers-$(KVER), or set KDIR)" >&2; exit 1; }
+	@for c in $(PVOPS_NEEDS); do grep -q "^$$c=[ym]" $(KDIR)/.config || \
+		{ echo "pvops: kernel $(KVER) ($(KDIR)) lacks $$c; pvops needs $(PVOPS_NEEDS)" >&2; exit 1; }; done
+
+# A headers tree has no signing key: then do not try to sign (sign-file
+# would print an error for each module).
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(PVOPS_CONFIG) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=) modules_install
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+PVOPS_MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
+uninstall:
+	rm -f $(foreach m,$(PVOPS_MODULES),$(foreach s,.ko .ko.gz .ko.xz .ko.zst,$(PVOPS_MODDIR)/$(m)$(s)))
+	-rmdir $(foreach m,$(PVOPS_MODULES),$(PVOPS_MODDIR)/$(dir $(m))) $(PVOPS_MODDIR) 2>/dev/null
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+dkms-source:
+	rm -rf $(DKMS_SRCDIR)
+	mkdir -p $(DKMS_SRCDIR)
+	cp --parents $(DKMS_FILES) $(DKMS_SRCDIR)/
+	sed 's/@PVOPS_VERSION@/$(PVOPS_VERSION)/' scripts/dkms.conf > $(DKMS_SRCDIR)/dkms.conf
+
+# DKMS builds against /lib/modules/$(KVER)/build, installs into
+# /lib/modules/$(KVER)/updates/dkms and runs depmod; AUTOINSTALL rebuilds for
+# kernels installed later.
+dkms-install: dkms-uninstall
+	$(MAKE) dkms-source DKMS_SRCDIR=/usr/src/pvops-$(PVOPS_VERSION)
+	dkms add pvops/$(PVOPS_VERSION)
+	dkms install pvops/$(PVOPS_VERSION) -k $(KVER)
+
+dkms-uninstall:
+	if dkms status pvops/$(PVOPS_VERSION) | grep -q .; then dkms remove pvops/$(PVOPS_VERSION) --all; fi
+	rm -rf /usr/src/pvops-$(PVOPS_VERSION)

@@ -105,7 +105,7 @@ static struct pvops_backend pvops_native = { .name = PVOPS_IMPL_NATIVE };
 
 static bool keep_hooks;
 module_param(keep_hooks, bool, 0644);
-MODULE_PARM_DESC(keep_hooks, "Keep an op's ftrace hook from its first switch until pvops unloads, so that loading and unloading backends patches no kernel text (default: remove it once the op runs its original with no backend)");
+MODULE_PARM_DESC(keep_hooks, "Keep an op's ftrace hook from its first switch until pvops unloads, so that loading and unloading backends patches no kernel text (default N: remove it once the op runs its original with no backend)");
 
 /* Serializes registration, switching and hook changes. */
 static DEFINE_MUTEX(pvops_mutex);
