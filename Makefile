@@ -131,7 +131,8 @@ KVER ?= $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
 INSTALL_MOD_DIR ?= extra
 PVOPS_MODULES := pvops/pvops pvtlb/pvtlb pvspinlock/pvspinlock pvclock/pvclock
 # Kconfig's `depends on` (which an out-of-tree build does not apply); the
-# same list as BUILD_EXCLUSIVE_CONFIG in scripts/dkms.conf.
+# same list as BUILD_EXCLUSIVE_CONFIG in scripts/dkms.conf, and the same
+# series as its BUILD_EXCLUSIVE_KERNEL (6.1).
 PVOPS_NEEDS := CONFIG_PARAVIRT CONFIG_KVM_GUEST CONFIG_DYNAMIC_FTRACE_WITH_REGS \
 	CONFIG_PARAVIRT_SPINLOCKS CONFIG_PTP_1588_CLOCK
 # DKMS: the sources the build needs, with scripts/dkms.conf at their root.
@@ -147,6 +148,7 @@ DKMS_FILES := Kbuild Kconfig Makefile $(wildcard include/pvops/*.h) \
 modules: kconfig-check
 kconfig-check:
 	@test -f $(KDIR)/.config || { echo "pvops: no kernel build tree at $(KDIR) (install linux-headers-$(KVER), or set KDIR)" >&2; exit 1; }
+	@case "$(KVER)" in 6.1.*) ;; *) echo "pvops: kernel $(KVER) ($(KDIR)) is not Linux 6.1, the only series pvops is written for" >&2; exit 1 ;; esac
 	@for c in $(PVOPS_NEEDS); do grep -q "^$$c=[ym]" $(KDIR)/.config || \
 		{ echo "pvops: kernel $(KVER) ($(KDIR)) lacks $$c; pvops needs $(PVOPS_NEEDS)" >&2; exit 1; }; done
 
