@@ -257,7 +257,7 @@ static const struct kernel_param_ops signal_ops = {
 	.get = signal_get,
 };
 module_param_cb(hybrid_signal, &signal_ops, NULL, 0644);
-MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted, running, or auto (default: running if the original is the kernel's KVM flush, else preempted)");
+MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted, running, or auto (default auto: running if the original is the kernel's KVM flush, else preempted)");
 
 static const char * const pvtlb_stat_names[] = {
 	"flushes", "targets", "hypercalls", "memory_form", "ipis_avoided",
