@@ -33,7 +33,7 @@ KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo
 
 export CACHE BUILD
 
-.PHONY: all modules kunit e2e-tools torture hostside selftests deps demo check bench clean help
+.PHONY: all modules kunit e2e-tools torture hostside selftests deps kernels demo check bench clean help
 
 all: modules
 
@@ -88,9 +88,13 @@ demo: deps
 	$(MAKE) hostside kunit e2e-tools
 	tests/demo
 
-check: deps
+check: deps kernels
 	$(MAKE) hostside kunit e2e-tools selftests torture
 	tests/check
+
+# The headers of every Debian 12 kernel flavour, for tests/packaging/kernels.
+kernels:
+	scripts/fetch-kernels.sh
 
 # Benchmarks: ratios measured side by side in one boot (tests/bench/run).
 bench: deps
