@@ -64,6 +64,12 @@ for meta in $metas; do
 			(cd "$dir/debs" && apt-get download -qq "$p=$v" 2>&1 |
 				grep -v "^W: Download is performed unsandboxed" || true)
 			deb=$(ls "$dir/debs/${p}_"*.deb 2>/dev/null | head -n 1)
+			# Lists older than the mirror: update them once, start over.
+			if [ ! -f "$deb" ] && [ -z "${PVOPS_KERNELS_UPDATED-}" ] && [ "$(id -u)" -eq 0 ]; then
+				say "apt-get download $p=$v failed: apt-get update, then again"
+				apt-get update -qq
+				PVOPS_KERNELS_UPDATED=1 exec "$0" "$@"
+			fi
 			[ -f "$deb" ] || die "apt-get download $p=$v failed"
 			dpkg -x "$deb" "$root"
 			rm -f "$deb"
