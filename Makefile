@@ -33,7 +33,7 @@ KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo
 
 export CACHE BUILD
 
-.PHONY: all modules kunit e2e-tools torture hostside selftests deps kernels demo check bench clean help
+.PHONY: all modules kunit e2e-tools torture hostside selftests deps kernels series-check demo check bench clean help
 
 all: modules
 
@@ -92,6 +92,10 @@ check: deps kernels
 	$(MAKE) hostside kunit e2e-tools selftests torture
 	tests/check
 
+# The host series as posted: git am onto linux-source, patches 1..k build.
+series-check: deps
+	tests/series-check
+
 # The headers of every Debian 12 kernel flavour, for tests/packaging/kernels.
 kernels:
 	scripts/fetch-kernels.sh
@@ -115,6 +119,7 @@ help:
 	@echo 'make torture    build torture.ko and locktorture.ko from linux-source'
 	@echo 'make hostside   apply hostside/series, build kvm*.ko into $(BUILD)/hostside/kvm'
 	@echo 'make selftests  build the KVM selftests statically (from the patched tree)'
+	@echo 'make series-check  git am the host series onto linux-source, build 1..k for every k'
 	@echo 'make install    install the 4 modules into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR), depmod'
 	@echo '                (INSTALL_MOD_PATH=, INSTALL_MOD_DIR=, KVER=, KDIR=); make uninstall'
 	@echo 'make dkms-install  sources to $(DKMS_SRCDIR), dkms add/build/install; dkms-uninstall'

@@ -14,7 +14,7 @@ CACHE=${CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
 FLAVOUR=cloud-amd64
 TOOLS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio \
 busybox-static qemu-system-x86 rsync python3 xz-utils perl git ca-certificates \
-dkms sparse gnuplot-nox"
+dkms sparse gnuplot-nox python3-docutils"
 
 say() { echo "deps: $*"; }
 die() { echo "deps: $*" >&2; exit 1; }
