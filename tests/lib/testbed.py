@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The testbed's console markers, and its verdict on a boot.
+
+Every level of the testbed (tests/vm/run, l1-init, l2-init, tap.sh) marks
+what it does with lines that start with "@@ ". They are specified once, in
+MARKERS below; this module is what reads them back:
+
+  testbed.py markers             the table of markers
+  testbed.py tap NAME LOG        the TAP a test printed with tap_section NAME
+  testbed.py classify DIR        the verdict on the boot logged in DIR
+                                 (build/vm/NAME): one line "CAUSE: detail",
+                                 exit 0 when the failure may be retried, 1
+                                 when it may not, 2 when the boot passed
+
+The retry policy (classify): a failed boot is booted again only when its
+logs match one of EMULATOR_SIGNATURES, failures of L0's TCG emulation that a
+control experiment reproduced with none of our code running (Debian's stock
+KVM in L1, no module of ours in L2); each names its evidence, which is in
+tests/vm/NOTES.md. Anything else fails, whether our code had run or not.
+"""
+import os
+import re
+import sys
+
+# name: (printed by, what it says). Arguments follow the name on the line.
+MARKERS = {
+    'L1-UP': ('l1-init', 'L1 booted: kernel release, cpus=N'),
+    'KVM': ('l1-init', 'the kvm modules L1 loaded: patched or stock'),
+    'HOST-EXEC': ('l1-init', 'the host command (--host-exec) starts'),
+    'HOST-EXEC-RC': ('l1-init', 'the host command ended with status N'),
+    'L2-START': ('l1-init', "L2's QEMU starts: smp=N cpu=MODEL"),
+    'L2-BOOT-HUNG': ('l1-init', 'L2 did not reach its init in 120 s'),
+    'L2-UP': ('l2-init', 'L2 booted: kernel release, cpus=N'),
+    'GUEST-EXEC': ('l2-init', 'the guest command (--guest-exec) starts'),
+    'EXIT': ('l2-init', 'the guest command ended with status N'),
+    'L2-HUNG': ('l1-init', "L2's QEMU was killed at --l2-timeout"),
+    'L2-DIED': ('l1-init', "L2's QEMU exited before the guest command ended"),
+    'L2-MIGRATED': ('l1-init', 'L2 was migrated N times (host agent)'),
+    'L1-EXIT': ('l1-init', "L1's verdict N, then it powers off"),
+    'TAP-BEGIN': ('tap.sh', 'the TAP of layer NAME follows'),
+    'TAP-END': ('tap.sh', 'the TAP of layer NAME ended'),
+    'HOST-STAT': ('L2 tests', 'request: KVM statistics (host agent)'),
+    'HOST-PARAM': ('L2 tests', 'request: write a kvm module parameter'),
+    'HOST-PIN': ('L2 tests', "request: pin L2's vCPU threads"),
+    'HOST-MIGRATE': ('L2 tests', 'request: live-migrate L2'),
+    'HOST-STOPCONT': ('L2 tests', 'request: stop L2, continue it later'),
+    'HOST-RESEND': ('L2 tests', 'request: send a reply again'),
+    'BENCH-START': ('bench', 'a benchmark run and its key=value settings'),
+    'BENCH': ('bench', 'one measurement, key=value'),
+    'BENCH-NA': ('bench', 'a configuration that cannot run, and why'),
+    'EXITS': ('bench', "the host's exit counts around a measurement"),
+    'BENCH-END': ('bench', 'the benchmark run ended'),
+}
+
+
+def marker(line):
+    """(name, arguments) of a marker line of one level's log, else None."""
+    if not line.startswith('@@ '):
+        return None
+    name, _, args = line[3:].rstrip('\r\n').partition(' ')
+    if name.endswith('-REPLY') or name == 'HOST-RESENT':
+        return (name, args)
+    return (name, args) if name in MARKERS else None
+
+
+class Boot:
+    """One boot's logs (tests/vm/run's folder): console.log has every line
+    with its level's prefix ("L1: ", "L2: "), l0.rc QEMU's status in L0."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.l1, self.l2, self.marks = [], [], []
+        with open(os.path.join(folder, 'console.log'), errors='replace') as f:
+            for line in f.read().splitlines():
+                if line.startswith('L2: '):
+                    self.l2.append(line[4:])
+                    lvl = 'L2'
+                else:
+                    line = line[4:] if line.startswith('L1: ') else line
+                    self.l1.append(line)
+                    lvl = 'L1'
+                m = marker(self.l2[-1] if lvl == 'L2' else line)
+                if m:
+                    self.marks.append((lvl, m[0], m[1]))
+        self.l0rc = self._read('l0.rc')
+        self.exit = self._read('exit')
+        self.lockup = os.path.exists(os.path.join(folder, 'l1-lockup'))
+
+    def _read(self, name):
+        try:
+            with open(os.path.join(self.folder, name)) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+    def seen(self, name):
+        return any(m[1] == name for m in self.marks)
+
+    def arg(self, name):
+        """The arguments of the last marker NAME, or None."""
+        args = [m[2] for m in self.marks if m[1] == name]
+        return args[-1] if args else None
+
+    def our_code_ran(self):
+        """Whether anything of ours beyond the stock kernels had run: the
+        guest command (it loads our modules, makes our hypercalls), or a
+        host command that had not returned (the KVM selftests)."""
+        if self.seen('GUEST-EXEC'):
+            return True
+        return self.seen('HOST-EXEC') and not self.seen('HOST-EXEC-RC')
+
+
+def _text(lines):
+    return '\n'.join(lines)
+
+
+# The emulator's failures that a control experiment reproduced with none of
+# our code running. Only these are retried. Each: (cause, what it is, the
+# evidence in tests/vm/NOTES.md, a predicate on a Boot).
+def _irq_after_vmrun(b):
+    # L1 took an interrupt right after VMRUN returned, with GIF=0 (no
+    # interrupt may be taken until STGI) and the guest's GS base still
+    # loaded: every GS-relative load of the entry code faults again until
+    # the stack runs out.
+    t = _text(b.l1)
+    return ('stack guard page was hit' in t and
+            re.search(r'RIP: 0010:__svm_vcpu_run\+', t) is not None and
+            'exc_page_fault' in t)
+
+
+EMULATOR_SIGNATURES = [
+    ('l1-irq-after-vmrun',
+     'L1 took an interrupt between VMRUN and STGI (GIF=0) with the '
+     "guest's GS base: a recursion of page faults in a KVM vCPU thread",
+     'tests/vm/NOTES.md, "L1 deaths"', _irq_after_vmrun),
+]
+
+
+def classify(folder):
+    """(cause, detail, retry) for the boot logged in FOLDER."""
+    b = Boot(folder)
+    for cause, what, evidence, match in EMULATOR_SIGNATURES:
+        if match(b):
+            return cause, '%s (emulator; evidence: %s)' % (what, evidence), True
+    l1_exit = b.arg('L1-EXIT')
+    if b.exit == '0':
+        return 'pass', 'the guest command exited 0', None
+    when = 'after our code ran' if b.our_code_ran() else 'before our code ran'
+    if b.lockup:
+        return 'l1-soft-lockup', 'an L1 CPU stopped scheduling %s' % when, False
+    if l1_exit is None:
+        if b.l0rc in ('124', '137'):
+            return 'l1-hung', 'L1 killed at --timeout %s' % when, False
+        if b.l0rc not in (None, '0'):
+            return 'l0-qemu-failed', "L0's QEMU exit %s %s" % (b.l0rc, when), False
+        oops = re.search(r'(Kernel panic|BUG:|Oops)[^\n]*', _text(b.l1))
+        return ('l1-died', 'L1 reset %s%s' % (
+            when, ': ' + oops.group(0) if oops else ' with no message'), False)
+    if b.seen('L2-BOOT-HUNG') or (b.seen('L2-HUNG') and not b.seen('L2-UP')):
+        return 'l2-boot-hung', 'L2 did not boot', False
+    if b.seen('L2-HUNG'):
+        return 'l2-hung', 'L2 killed at --l2-timeout %s' % when, False
+    if b.seen('L2-DIED'):
+        qemu = b.arg('L2-DIED')
+        fault = re.search(r'(Kernel panic|BUG:|Oops|WARNING:)[^\n]*', _text(b.l2))
+        if not b.seen('L2-UP'):
+            return 'l2-died-booting', 'L2 %s while booting' % qemu, False
+        return ('l2-died', 'L2 %s %s%s' % (
+            qemu, when, ': ' + fault.group(0) if fault else ' with no message'),
+            False)
+    return 'test-failed', 'exit %s: a test failed' % b.exit, False
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == 'markers':
+        for name, (who, what) in MARKERS.items():
+            print('@@ %-14s %-9s %s' % (name, who, what))
+        return 0
+    if len(argv) == 4 and argv[1] == 'tap':
+        name, inside = argv[2], False
+        with open(argv[3], errors='replace') as f:
+            for line in f.read().splitlines():
+                m = marker(line)
+                if m == ('TAP-BEGIN', name):
+                    inside = True
+                elif m == ('TAP-END', name):
+                    inside = False
+                elif inside:
+                    print(line)
+        return 0
+    if len(argv) == 3 and argv[1] == 'classify':
+        cause, detail, retry = classify(argv[2])
+        print('%s: %s' % (cause, detail))
+        return 2 if retry is None else 0 if retry else 1
+    sys.stderr.write(__doc__)
+    return 64
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

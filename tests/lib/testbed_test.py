@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of tests/lib/testbed.py: its verdicts on real boot logs.
+
+fixtures/NAME/ holds one boot's logs as tests/vm/run keeps them
+(console.log, l0.rc, exit) and `expect`: "retry CAUSE" or "fail CAUSE".
+The logs are the testbed's own, kept from failed boots (see
+tests/vm/NOTES.md); the synthetic cases below cover the other branches.
+Prints TAP; exits 1 if a case failed.
+"""
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testbed  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, 'fixtures')
+
+BOOTED = ['L1: @@ L1-UP 6.1.0-57-cloud-amd64 cpus=2', 'L1: @@ KVM patched',
+          'L1: @@ L2-START smp=4 cpu=host',
+          'L2: @@ L2-UP 6.1.0-57-cloud-amd64 cpus=4']
+
+# (name, console lines, l0.rc, exit, lockup, expected (cause, retry)).
+SYNTHETIC = [
+    ('a passing boot', BOOTED + ['L2: @@ GUEST-EXEC', 'L2: @@ EXIT 0',
+                                 'L1: @@ L1-EXIT 0'], '0', '0', False,
+     ('pass', None)),
+    ('a failed test', BOOTED + ['L2: @@ GUEST-EXEC', 'L2: not ok 1 - x',
+                                'L2: @@ EXIT 1', 'L1: @@ L1-EXIT 1'],
+     '0', '1', False, ('test-failed', False)),
+    ('an L1 soft lockup after our code ran',
+     BOOTED + ['L2: @@ GUEST-EXEC',
+               'L1: watchdog: BUG: soft lockup - CPU#1 stuck for 22s!'],
+     '143', '124', True, ('l1-soft-lockup', False)),
+    ('an L1 killed at the timeout', BOOTED, '124', '124', False,
+     ('l1-hung', False)),
+    ("L0's QEMU failing", BOOTED, '134', '125', False,
+     ('l0-qemu-failed', False)),
+    ('an L2 that hung', BOOTED + ['L2: @@ GUEST-EXEC',
+                                  'L1: @@ L2-HUNG killed after 600s',
+                                  'L1: @@ L1-EXIT 124'],
+     '0', '124', False, ('l2-hung', False)),
+    ('an L2 that did not boot', BOOTED[:3] + [
+        'L1: @@ L2-BOOT-HUNG no @@ L2-UP after 120 s',
+        'L1: @@ L2-DIED qemu exit 137 before the guest command finished',
+        'L1: @@ L1-EXIT 125'], '0', '125', False, ('l2-boot-hung', False)),
+    ('an L2 oops after our code ran', BOOTED + [
+        'L2: @@ GUEST-EXEC', 'L2: [ 5.0] BUG: unable to handle page fault',
+        'L1: @@ L2-DIED qemu exit 0 before the guest command finished',
+        'L1: @@ L1-EXIT 125'], '0', '125', False, ('l2-died', False)),
+    # The signature needs all of it: a stack overflow elsewhere is ours.
+    ('a stack guard hit outside VMRUN', BOOTED + [
+        'L2: @@ GUEST-EXEC',
+        'L1: BUG: TASK stack guard page was hit at 0000 (stack is 0..1)',
+        'L1: RIP: 0010:exc_page_fault+0x15/0x170',
+        'L1: RIP: 0010:kvm_pvops_flush_tlb+0x20/0x90 [kvm]'],
+     '0', '125', False, ('l1-died', False)),
+]
+
+
+def write_boot(folder, lines, l0rc, rc, lockup):
+    with open(os.path.join(folder, 'console.log'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    for name, value in (('l0.rc', l0rc), ('exit', rc)):
+        with open(os.path.join(folder, name), 'w') as f:
+            f.write(value + '\n')
+    if lockup:
+        open(os.path.join(folder, 'l1-lockup'), 'w').close()
+
+
+def main():
+    cases = []
+    for name in sorted(os.listdir(FIXTURES)):
+        folder = os.path.join(FIXTURES, name)
+        with open(os.path.join(folder, 'expect')) as f:
+            verdict, cause = f.read().split()
+        cases.append(('log %s' % name, folder, (cause, verdict == 'retry')))
+    tmp = tempfile.TemporaryDirectory()
+    for i, (name, lines, l0rc, rc, lockup, want) in enumerate(SYNTHETIC):
+        folder = os.path.join(tmp.name, str(i))
+        os.mkdir(folder)
+        write_boot(folder, lines, l0rc, rc, lockup)
+        cases.append((name, folder, want))
+
+    print('1..%d' % (len(cases) + 2))
+    n = failed = 0
+    for name, folder, want in cases:
+        cause, detail, retry = testbed.classify(folder)
+        n += 1
+        ok = (cause, retry) == want
+        failed += not ok
+        print('%s %d - %s: %s%s' % ('ok' if ok else 'not ok', n, name, want[0],
+                                    ', retried' if want[1] else ''))
+        if not ok:
+            print('# got %s (retry %s): %s' % (cause, retry, detail))
+
+    # Every marker a script prints is in the table, and only those.
+    n += 1
+    root = os.path.dirname(os.path.dirname(HERE))
+    printed = set()
+    for rel in ('tests/vm/l1-init', 'tests/vm/l2-init', 'tests/vm/run',
+                'tests/lib/tap.sh', 'tests/lib/host-agent',
+                'tests/bench/clock-guest', 'tests/bench/lock-guest',
+                'tests/bench/tlb-guest'):
+        with open(os.path.join(root, rel)) as f:
+            for line in f.read().splitlines():
+                if line.lstrip().startswith('#'):
+                    continue
+                printed.update(re.findall(r'@@ ([A-Z][A-Z0-9-]*[A-Z0-9])(?![\w$-])', line))
+    unknown = sorted(p for p in printed if testbed.marker('@@ ' + p) is None)
+    ok = not unknown
+    failed += not ok
+    print('%s %d - every @@ marker the scripts print is specified' %
+          ('ok' if ok else 'not ok', n))
+    if not ok:
+        print('# not in testbed.MARKERS: %s' % ' '.join(unknown))
+
+    n += 1
+    with open(os.path.join(FIXTURES, 'l1-irq-after-vmrun-1', 'console.log')) as f:
+        text = f.read()
+    out = [line for line in text.splitlines()]
+    ok = testbed.marker('@@ TAP-BEGIN e2e-pvtlb-oc') == ('TAP-BEGIN', 'e2e-pvtlb-oc') \
+        and testbed.marker('@@ NO-SUCH-MARKER x') is None and len(out) > 0
+    failed += not ok
+    print('%s %d - markers parse with their arguments, unknown ones do not' %
+          ('ok' if ok else 'not ok', n))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
