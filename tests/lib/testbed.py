@@ -129,11 +129,23 @@ def _irq_after_vmrun(b):
             'exc_page_fault' in t)
 
 
+def _l2_silent_reset(b):
+    # L2's QEMU exited 0 (-no-reboot: L2 reset, a triple fault) after L2
+    # had booted, with no fault logged by either kernel.
+    fault = re.compile(r'Kernel panic|Oops|BUG:|WARNING:|Call Trace')
+    return (b.seen('L2-UP') and b.seen('L1-EXIT') and
+            (b.arg('L2-DIED') or '').startswith('qemu exit 0 ') and
+            not fault.search(_text(b.l2)) and not fault.search(_text(b.l1)))
+
+
 EMULATOR_SIGNATURES = [
     ('l1-irq-after-vmrun',
      'L1 took an interrupt between VMRUN and STGI (GIF=0) with the '
      "guest's GS base: a recursion of page faults in a KVM vCPU thread",
      'tests/vm/NOTES.md, "L1 deaths"', _irq_after_vmrun),
+    ('l2-silent-reset',
+     'L2 reset with no message (a triple fault) after it had booted',
+     'tests/vm/NOTES.md, "L2 resets"', _l2_silent_reset),
 ]
 
 
