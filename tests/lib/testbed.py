@@ -14,10 +14,10 @@ MARKERS below; this module is what reads them back:
                                  when it may not, 2 when the boot passed
 
 The retry policy (classify): a failed boot is booted again only when its
-logs match one of EMULATOR_SIGNATURES, failures of L0's TCG emulation that a
-control experiment reproduced with none of our code running (Debian's stock
-KVM in L1, no module of ours in L2); each names its evidence, which is in
-tests/vm/NOTES.md. Anything else fails, whether our code had run or not.
+logs match one of EMULATOR_SIGNATURES that a control experiment reproduced
+with none of our code running (Debian's stock KVM in L1, no module of ours
+in L2); each names its evidence, which is in tests/vm/NOTES.md. Anything
+else fails, whether our code had run or not.
 """
 import os
 import re
@@ -115,9 +115,10 @@ def _text(lines):
     return '\n'.join(lines)
 
 
-# The emulator's failures that a control experiment reproduced with none of
-# our code running. Only these are retried. Each: (cause, what it is, the
-# evidence in tests/vm/NOTES.md, a predicate on a Boot).
+# Failures of L0's emulation, each: (cause, what it is, the evidence in
+# tests/vm/NOTES.md, whether a control experiment reproduced it with none of
+# our code running, a predicate on a Boot). Only those reproduced so are
+# retried; the others are named, and fail.
 def _irq_after_vmrun(b):
     # L1 took an interrupt right after VMRUN returned, with GIF=0 (no
     # interrupt may be taken until STGI) and the guest's GS base still
@@ -138,27 +139,40 @@ def _l2_silent_reset(b):
             not fault.search(_text(b.l2)) and not fault.search(_text(b.l1)))
 
 
+def _l2_lockup_hung(b):
+    # An L2 CPU stuck (soft lockup, e.g. waiting for the answer to an IPI
+    # that never came), and the boot ended by a timeout: L1 killed, or L2.
+    return ('watchdog: BUG: soft lockup' in _text(b.l2) and
+            (b.l0rc in ('124', '137') or b.seen('L2-HUNG')))
+
+
 EMULATOR_SIGNATURES = [
     ('l1-irq-after-vmrun',
      'L1 took an interrupt between VMRUN and STGI (GIF=0) with the '
      "guest's GS base: a recursion of page faults in a KVM vCPU thread",
-     'tests/vm/NOTES.md, "L1 deaths"', _irq_after_vmrun),
+     'tests/vm/NOTES.md, "L1 deaths"', False, _irq_after_vmrun),
     ('l2-silent-reset',
      'L2 reset with no message (a triple fault) after it had booted',
-     'tests/vm/NOTES.md, "L2 resets"', _l2_silent_reset),
+     'tests/vm/NOTES.md, "L2 resets"', True, _l2_silent_reset),
+    ('l2-lockup-hung',
+     'an L2 CPU in a soft lockup and the boot ended by a timeout',
+     'tests/vm/NOTES.md, "Lost interrupts"', True, _l2_lockup_hung),
 ]
 
 
 def classify(folder):
     """(cause, detail, retry) for the boot logged in FOLDER."""
     b = Boot(folder)
-    for cause, what, evidence, match in EMULATOR_SIGNATURES:
+    for cause, what, evidence, reproduced, match in EMULATOR_SIGNATURES:
         if match(b):
-            return cause, '%s (emulator; evidence: %s)' % (what, evidence), True
+            return cause, '%s (emulator%s; %s)' % (
+                what, '' if reproduced else ', not reproduced without our code',
+                evidence), reproduced
     l1_exit = b.arg('L1-EXIT')
     if b.exit == '0':
         return 'pass', 'the guest command exited 0', None
-    when = 'after our code ran' if b.our_code_ran() else 'before our code ran'
+    when = ('after the test command started' if b.our_code_ran()
+            else 'before any test command ran')
     if b.lockup:
         return 'l1-soft-lockup', 'an L1 CPU stopped scheduling %s' % when, False
     if l1_exit is None:
