@@ -146,6 +146,13 @@ def _l2_lockup_hung(b):
             (b.l0rc in ('124', '137') or b.seen('L2-HUNG')))
 
 
+def _hung_before_tests(b):
+    # A level hung before any test command had started: L1 killed at the
+    # timeout, or L2 not up in 120 s, while only the kernels booted.
+    return (not b.our_code_ran() and not b.lockup and
+            (b.l0rc in ('124', '137') or b.seen('L2-BOOT-HUNG')))
+
+
 EMULATOR_SIGNATURES = [
     ('l1-irq-after-vmrun',
      'L1 took an interrupt between VMRUN and STGI (GIF=0) with the '
@@ -157,6 +164,9 @@ EMULATOR_SIGNATURES = [
     ('l2-lockup-hung',
      'an L2 CPU in a soft lockup and the boot ended by a timeout',
      'tests/vm/NOTES.md, "Lost interrupts"', True, _l2_lockup_hung),
+    ('hung-before-tests',
+     'a level hung while the kernels booted, before any test command',
+     'tests/vm/NOTES.md, "Lost interrupts"', True, _hung_before_tests),
 ]
 
 

@@ -35,8 +35,10 @@ SYNTHETIC = [
      BOOTED + ['L2: @@ GUEST-EXEC',
                'L1: watchdog: BUG: soft lockup - CPU#1 stuck for 22s!'],
      '143', '124', True, ('l1-soft-lockup', False)),
-    ('an L1 killed at the timeout', BOOTED, '124', '124', False,
-     ('l1-hung', False)),
+    ('an L1 killed at the timeout after the tests started',
+     BOOTED + ['L2: @@ GUEST-EXEC'], '124', '124', False, ('l1-hung', False)),
+    ('an L1 killed at the timeout while booting', BOOTED, '124', '124', False,
+     ('hung-before-tests', True)),
     ("L0's QEMU failing", BOOTED, '134', '125', False,
      ('l0-qemu-failed', False)),
     ('an L2 that hung', BOOTED + ['L2: @@ GUEST-EXEC',
@@ -46,7 +48,7 @@ SYNTHETIC = [
     ('an L2 that did not boot', BOOTED[:3] + [
         'L1: @@ L2-BOOT-HUNG no @@ L2-UP after 120 s',
         'L1: @@ L2-DIED qemu exit 137 before the guest command finished',
-        'L1: @@ L1-EXIT 125'], '0', '125', False, ('l2-boot-hung', False)),
+        'L1: @@ L1-EXIT 125'], '0', '125', False, ('hung-before-tests', True)),
     ('an L2 oops after our code ran', BOOTED + [
         'L2: @@ GUEST-EXEC', 'L2: [ 5.0] BUG: unable to handle page fault',
         'L1: @@ L2-DIED qemu exit 0 before the guest command finished',
