@@ -86,57 +86,6 @@ if [ "$hdr_ver" != "$src_ver" ] || [ "$hdr_ver" != "$img_ver" ]; then
 fi
 
 mkdir -p "$CACHE"
-
-# L0's QEMU (tests/vm/run): the one of bookworm-backports, unpacked into
-# $CACHE/qemu with apt-get download from apt lists of our own, next to the
-# machine's (nothing installed, the machine's apt sources untouched; the
-# mirror is the one the machine uses for bookworm). Bookworm's QEMU 7.2
-# resets and kills the nested levels far more often: tests/vm/NOTES.md.
-L0_SUITE=bookworm-backports
-L0_PKGS="qemu-system-x86 qemu-system-common qemu-system-data seabios"
-fetch_l0_qemu() {
-	local apt=$CACHE/apt-l0 dir=$CACHE/qemu uri want p v debs
-	local -a o
-	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' |
-	      awk '$2 == "bookworm" { print $1; exit }')
-	[ -n "$uri" ] || die "no bookworm apt source to take the mirror of $L0_SUITE from"
-	mkdir -p "$apt/lists/partial"
-	echo "deb $uri $L0_SUITE main" > "$apt/sources.list"
-	o=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
-	   -o "Dir::State::Lists=$apt/lists" -o APT::Get::List-Cleanup=0
-	   -o "Dir::Cache=$apt/cache")
-	mkdir -p "$apt/cache/archives/partial"
-	if [ ! -f "$apt/updated" ] || [ -n "$(find "$apt/updated" -mmin +720)" ]; then
-		apt-get "${o[@]}" update -qq || die "apt-get update of $L0_SUITE failed"
-		touch "$apt/updated"
-	fi
-	want=
-	for p in $L0_PKGS; do
-		v=$(apt-cache "${o[@]}" policy "$p" | awk '/Candidate:/ { print $2 }')
-		[ -n "$v" ] && [ "$v" != "(none)" ] || die "no $p in $L0_SUITE"
-		want="$want $p=$v"
-	done
-	[ "$(cat "$dir/.packages" 2>/dev/null)" = "$want" ] && return 0
-	say "fetching L0's QEMU from $L0_SUITE:$want"
-	rm -rf "$apt/debs" "$dir.new"
-	mkdir -p "$apt/debs"
-	# shellcheck disable=SC2086
-	(cd "$apt/debs" && apt-get "${o[@]}" download -qq $want 2>&1 |
-		grep -v "^W: Download is performed unsandboxed" || true)
-	debs=$(ls "$apt"/debs/*.deb 2>/dev/null | wc -l)
-	[ "$debs" = "$(echo $L0_PKGS | wc -w)" ] || die "apt-get download of$want failed"
-	for p in "$apt"/debs/*.deb; do
-		dpkg -x "$p" "$dir.new"
-	done
-	if ldd "$dir.new/usr/bin/qemu-system-x86_64" | grep -q 'not found'; then
-		die "L0's QEMU from $L0_SUITE needs libraries this machine lacks: $(ldd "$dir.new/usr/bin/qemu-system-x86_64" | grep 'not found' | tr -s ' \t\n' ' ')"
-	fi
-	echo "$want" > "$dir.new/.packages"
-	rm -rf "$dir"
-	mv "$dir.new" "$dir"
-}
-fetch_l0_qemu
-
 stamp=$CACHE/pinned.mk
 want="PVOPS_ABI := $abi
 PVOPS_KVER := $abi-$FLAVOUR
