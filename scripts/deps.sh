@@ -14,7 +14,7 @@ CACHE=${CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
 FLAVOUR=cloud-amd64
 TOOLS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio \
 busybox-static qemu-system-x86 rsync python3 xz-utils perl git ca-certificates \
-dkms sparse gnuplot-nox python3-docutils"
+dkms sparse gnuplot-nox python3-docutils ccache"
 
 say() { echo "deps: $*"; }
 die() { echo "deps: $*" >&2; exit 1; }
@@ -76,6 +76,63 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# L0's QEMU, the emulator the whole testbed runs on. Debian 12's QEMU 7.2
+# has defects in its emulation of nested SVM that later releases fixed, and
+# they crash or hang L1 (tests/vm/NOTES.md, "L0's QEMU"); the backports suite
+# of this release ships a current QEMU. Its packages are fetched with
+# `apt-get download` from apt lists of our own in CACHE (the system's apt
+# sources stay as they are, nothing is installed but the libraries it
+# needs) and unpacked into CACHE/qemu; tests/vm/run runs L0 from there.
+fetch_l0_qemu() {
+	local dest=$CACHE/qemu bp=$CACHE/apt-backports suite uri ver pkgs libs p
+	suite=$(. /etc/os-release && echo "$VERSION_CODENAME")-backports
+	if [ -x "$dest/usr/bin/qemu-system-x86_64" ] && [ -f "$dest/version" ] &&
+	   "$dest/usr/bin/qemu-system-x86_64" --version >/dev/null 2>&1; then
+		say "L0 QEMU up to date: $(cat "$dest/version") ($suite)"
+		return
+	fi
+	# The mirror this machine already uses for its release.
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(TARGET_OF)' 2>/dev/null |
+	      awk -v r="${suite%-backports}" '$2 == r && $3 == "deb" { print $1; exit }')
+	[ -n "$uri" ] || die "no apt source for ${suite%-backports} to take $suite from"
+	mkdir -p "$bp/lists/partial" "$bp/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" > "$bp/sources.list"
+	local apt=(-o "Dir::Etc::SourceList=$bp/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		   -o "Dir::State::Lists=$bp/lists" -o "Dir::Cache=$bp/cache")
+	say "apt-get update ($suite, lists in $bp)"
+	apt-get "${apt[@]}" update -qq || die "apt-get update of $suite failed"
+	ver=$(apt-cache "${apt[@]}" policy qemu-system-x86 | awk '/Candidate:/ { print $2 }')
+	case $ver in *bpo*) ;; *) die "no qemu-system-x86 in $suite (candidate '$ver')" ;; esac
+	# Its own packages come from backports; the libraries it links
+	# against are Debian 12's, installed the usual way.
+	pkgs="qemu-system-x86 qemu-system-common qemu-system-data seabios"
+	libs=$(apt-cache "${apt[@]}" show "qemu-system-x86=$ver" | sed -n 's/^Depends: //p' | head -n 1 |
+	       tr ',' '\n' | sed 's/|.*//; s/(.*//; s/ //g' | grep '^lib' || true)
+	local need=
+	for p in $libs; do
+		[ -n "$(installed "$p")" ] || need="$need $p"
+	done
+	if [ -n "$need" ]; then
+		apt_update
+		say "installing$need (for L0's QEMU)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+	fi
+	rm -rf "$bp/debs" "$dest"
+	mkdir -p "$bp/debs" "$dest"
+	for p in $pkgs; do
+		(cd "$bp/debs" && apt-get "${apt[@]}" download -qq "$p" 2>&1 |
+			grep -v "^W: Download is performed unsandboxed" || true)
+	done
+	for p in $pkgs; do
+		ls "$bp/debs/${p}_"*.deb >/dev/null 2>&1 || die "apt-get download $p ($suite) failed"
+		dpkg -x "$bp"/debs/"${p}_"*.deb "$dest"
+	done
+	"$dest/usr/bin/qemu-system-x86_64" --version >/dev/null ||
+		die "the QEMU of $suite in $dest does not run here"
+	echo "$ver" > "$dest/version"
+	say "L0 QEMU: $ver ($suite) in $dest"
+}
+
 hdr_ver=$(installed "$HDR")
 src_ver=$(installed "$SRC")
 img_ver=$(candidate "$IMG")
@@ -90,6 +147,7 @@ stamp=$CACHE/pinned.mk
 want="PVOPS_ABI := $abi
 PVOPS_KVER := $abi-$FLAVOUR
 PVOPS_DEBVER := $hdr_ver"
+fetch_l0_qemu
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
    [ -f "$CACHE/linux-source/Makefile" ] &&
