@@ -1,11 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-# TAP helpers for the test scripts that run inside L1 and L2 (busybox sh).
-# Source it, call tap_plan N, then one tap_check/tap_result per test.
+# The project's one TAP emitter, for every test script: in L1 and L2
+# (busybox sh) and on this machine (bash). It has the semantics of
+# kselftest's ktap_helpers.sh: the emitter numbers the results and counts
+# them, and no script computes a plan. tap_done prints the plan from that
+# count at the end (TAP allows the plan last) with the totals. A script that
+# stops before tap_done prints no plan, which tests/lib/tap-summary counts
+# as a failure of its layer: a level that crashes or hangs cannot look green.
+# Source it, then one tap_check, tap_result or tap_skip per test, then
+# tap_done (its status: 0 when every result passed or was skipped).
 
 tap_n=0
 tap_failed=0
-
-tap_plan() { echo "1..$1"; }
+tap_skipped=0
 
 tap_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
@@ -18,6 +24,22 @@ tap_result() {
 		echo "not ok $tap_n - $2"
 		tap_failed=$((tap_failed + 1))
 	fi
+}
+
+# tap_skip DESCRIPTION WHY: a test that cannot run here; counted as
+# skipped, never as passed.
+tap_skip() {
+	tap_n=$((tap_n + 1))
+	tap_skipped=$((tap_skipped + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+# tap_done: the plan and the totals; fails unless every result passed or
+# was skipped, and when there was none.
+tap_done() {
+	echo "1..$tap_n"
+	echo "# Totals: pass:$((tap_n - tap_failed - tap_skipped)) fail:$tap_failed skip:$tap_skipped"
+	[ "$tap_n" -gt 0 ] && [ "$tap_failed" -eq 0 ]
 }
 
 # tap_check DESCRIPTION CMD...: ok when CMD succeeds; its output is shown

@@ -6,7 +6,7 @@ fixtures/NAME/ holds one boot's logs as tests/vm/run keeps them
 (console.log, l0.rc, exit) and `expect`: "retry CAUSE" or "fail CAUSE".
 The logs are the testbed's own, kept from failed boots (see
 tests/vm/NOTES.md); the synthetic cases below cover the other branches.
-Prints TAP; exits 1 if a case failed.
+Prints TAP (tests/lib/tap.py); exits 1 if a case failed.
 """
 import os
 import re
@@ -15,6 +15,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testbed  # noqa: E402
+from tap import Tap  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, 'fixtures')
@@ -87,20 +88,15 @@ def main():
         write_boot(folder, lines, l0rc, rc, lockup)
         cases.append((name, folder, want))
 
-    print('1..%d' % (len(cases) + 2))
-    n = failed = 0
+    tap = Tap()
     for name, folder, want in cases:
         cause, detail, retry = testbed.classify(folder)
-        n += 1
-        ok = (cause, retry) == want
-        failed += not ok
-        print('%s %d - %s: %s%s' % ('ok' if ok else 'not ok', n, name, want[0],
-                                    ', retried' if want[1] else ''))
-        if not ok:
-            print('# got %s (retry %s): %s' % (cause, retry, detail))
+        tap.result((cause, retry) == want,
+                   '%s: %s%s' % (name, want[0], ', retried' if want[1] else ''),
+                   ['got %s (retry %s): %s' % (cause, retry, detail)]
+                   if (cause, retry) != want else [])
 
     # Every marker a script prints is in the table, and only those.
-    n += 1
     root = os.path.dirname(os.path.dirname(HERE))
     printed = set()
     for rel in ('tests/vm/l1-init', 'tests/vm/l2-init', 'tests/vm/run',
@@ -113,23 +109,16 @@ def main():
                     continue
                 printed.update(re.findall(r'@@ ([A-Z][A-Z0-9-]*[A-Z0-9])(?![\w$-])', line))
     unknown = sorted(p for p in printed if testbed.marker('@@ ' + p) is None)
-    ok = not unknown
-    failed += not ok
-    print('%s %d - every @@ marker the scripts print is specified' %
-          ('ok' if ok else 'not ok', n))
-    if not ok:
-        print('# not in testbed.MARKERS: %s' % ' '.join(unknown))
+    tap.result(not unknown, 'every @@ marker the scripts print is specified',
+               ['not in testbed.MARKERS: %s' % ' '.join(unknown)] if unknown else [])
 
-    n += 1
     with open(os.path.join(FIXTURES, 'l1-irq-after-vmrun-1', 'console.log')) as f:
         text = f.read()
     out = [line for line in text.splitlines()]
     ok = testbed.marker('@@ TAP-BEGIN e2e-pvtlb-oc') == ('TAP-BEGIN', 'e2e-pvtlb-oc') \
         and testbed.marker('@@ NO-SUCH-MARKER x') is None and len(out) > 0
-    failed += not ok
-    print('%s %d - markers parse with their arguments, unknown ones do not' %
-          ('ok' if ok else 'not ok', n))
-    return 1 if failed else 0
+    tap.result(ok, 'markers parse with their arguments, unknown ones do not')
+    return tap.done()
 
 
 if __name__ == '__main__':
