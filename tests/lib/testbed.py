@@ -16,8 +16,9 @@ MARKERS below; this module is what reads them back:
 The retry policy (classify): a failed boot is booted again only when its
 logs match one of EMULATOR_SIGNATURES that a control experiment reproduced
 with none of our code running (Debian's stock KVM in L1, no module of ours
-in L2); each names its evidence, which is in tests/vm/NOTES.md. Anything
-else fails, whether our code had run or not.
+in L2) under the same version of L0's QEMU; each names its evidence, which
+is in tests/vm/NOTES.md. Anything else fails, whether our code had run or
+not.
 """
 import os
 import re
@@ -86,6 +87,9 @@ class Boot:
         self.l0rc = self._read('l0.rc')
         self.exit = self._read('exit')
         self.lockup = os.path.exists(os.path.join(folder, 'l1-lockup'))
+        # L0's QEMU, major.minor (tests/vm/run writes it); the boots kept
+        # from before it did ran on Debian 12's 7.2.
+        self.l0qemu = self._read('l0-qemu') or '7.2'
 
     def _read(self, name):
         try:
@@ -116,9 +120,10 @@ def _text(lines):
 
 
 # Failures of L0's emulation, each: (cause, what it is, the evidence in
-# tests/vm/NOTES.md, whether a control experiment reproduced it with none of
-# our code running, a predicate on a Boot). Only those reproduced so are
-# retried; the others are named, and fail.
+# tests/vm/NOTES.md, the versions of L0's QEMU (major.minor) under which a
+# control experiment reproduced it with none of our code running, a
+# predicate on a Boot). A boot that matches is retried only when it ran
+# under one of those versions: a new emulator needs its own control.
 def _irq_after_vmrun(b):
     # L1 took an interrupt right after VMRUN returned, with GIF=0 (no
     # interrupt may be taken until STGI) and the guest's GS base still
@@ -157,27 +162,28 @@ EMULATOR_SIGNATURES = [
     ('l1-irq-after-vmrun',
      'L1 took an interrupt between VMRUN and STGI (GIF=0) with the '
      "guest's GS base: a recursion of page faults in a KVM vCPU thread",
-     'tests/vm/NOTES.md, "L1 deaths"', False, _irq_after_vmrun),
+     'tests/vm/NOTES.md, "L1 deaths"', (), _irq_after_vmrun),
     ('l2-silent-reset',
      'L2 reset with no message (a triple fault) after it had booted',
-     'tests/vm/NOTES.md, "L2 resets"', True, _l2_silent_reset),
+     'tests/vm/NOTES.md, "L2 resets"', ('7.2',), _l2_silent_reset),
     ('l2-lockup-hung',
      'an L2 CPU in a soft lockup and the boot ended by a timeout',
-     'tests/vm/NOTES.md, "Lost interrupts"', True, _l2_lockup_hung),
+     'tests/vm/NOTES.md, "Lost interrupts"', ('7.2',), _l2_lockup_hung),
     ('hung-before-tests',
      'a level hung while the kernels booted, before any test command',
-     'tests/vm/NOTES.md, "Lost interrupts"', True, _hung_before_tests),
+     'tests/vm/NOTES.md, "Lost interrupts"', ('7.2',), _hung_before_tests),
 ]
 
 
 def classify(folder):
     """(cause, detail, retry) for the boot logged in FOLDER."""
     b = Boot(folder)
-    for cause, what, evidence, reproduced, match in EMULATOR_SIGNATURES:
+    for cause, what, evidence, versions, match in EMULATOR_SIGNATURES:
         if match(b):
-            return cause, '%s (emulator%s; %s)' % (
-                what, '' if reproduced else ', not reproduced without our code',
-                evidence), reproduced
+            reproduced = b.l0qemu in versions
+            return cause, '%s (emulator; %s without our code under L0 QEMU %s; %s)' % (
+                what, 'reproduced' if reproduced else 'not reproduced',
+                b.l0qemu, evidence), reproduced
     l1_exit = b.arg('L1-EXIT')
     if b.exit == '0':
         return 'pass', 'the guest command exited 0', None

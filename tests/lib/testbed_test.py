@@ -63,6 +63,14 @@ SYNTHETIC = [
      '0', '125', False, ('l1-died', False)),
 ]
 
+# A signature is retried only under the L0 QEMU versions its control ran
+# on: (name, the SYNTHETIC case whose logs, the l0-qemu file, expected).
+VERSIONED = [
+    ('an L1 killed at the timeout while booting, under a QEMU no control ran on',
+     'an L1 killed at the timeout while booting', '99.0',
+     ('hung-before-tests', False)),
+]
+
 
 def write_boot(folder, lines, l0rc, rc, lockup):
     with open(os.path.join(folder, 'console.log'), 'w') as f:
@@ -86,6 +94,13 @@ def main():
         folder = os.path.join(tmp.name, str(i))
         os.mkdir(folder)
         write_boot(folder, lines, l0rc, rc, lockup)
+        cases.append((name, folder, want))
+    for i, (name, base, version, want) in enumerate(VERSIONED):
+        folder = os.path.join(tmp.name, 'v%d' % i)
+        os.mkdir(folder)
+        write_boot(folder, *[c[1:5] for c in SYNTHETIC if c[0] == base][0])
+        with open(os.path.join(folder, 'l0-qemu'), 'w') as f:
+            f.write(version + '\n')
         cases.append((name, folder, want))
 
     tap = Tap()
