@@ -144,6 +144,15 @@ def _l2_silent_reset(b):
             not fault.search(_text(b.l2)) and not fault.search(_text(b.l1)))
 
 
+def _l2_reset_booting(b):
+    # L2's QEMU exited 0 (a triple fault) while L2's kernel booted, before
+    # its init ran, with no fault logged by either kernel; L1 went on.
+    fault = re.compile(r'Kernel panic|Oops|BUG:|WARNING:|Call Trace')
+    return (b.seen('L2-START') and not b.seen('L2-UP') and b.seen('L1-EXIT') and
+            (b.arg('L2-DIED') or '').startswith('qemu exit 0 ') and
+            not fault.search(_text(b.l2)) and not fault.search(_text(b.l1)))
+
+
 def _l2_lockup_hung(b):
     # An L2 CPU stuck (soft lockup, e.g. waiting for the answer to an IPI
     # that never came), and the boot ended by a timeout: L1 killed, or L2.
@@ -166,6 +175,9 @@ EMULATOR_SIGNATURES = [
     ('l2-silent-reset',
      'L2 reset with no message (a triple fault) after it had booted',
      'tests/vm/NOTES.md, "L2 resets"', ('7.2',), _l2_silent_reset),
+    ('l2-reset-booting',
+     'L2 reset with no message (a triple fault) while its kernel booted',
+     'tests/vm/NOTES.md, "L2 resets"', ('10.0',), _l2_reset_booting),
     ('l2-lockup-hung',
      'an L2 CPU in a soft lockup and the boot ended by a timeout',
      'tests/vm/NOTES.md, "Lost interrupts"', ('7.2',), _l2_lockup_hung),
