@@ -88,8 +88,10 @@ demo: deps
 	$(MAKE) hostside kunit e2e-tools
 	tests/demo
 
+# Through ccache when make deps installed it (tests/check says why).
 check: deps kernels
-	$(MAKE) hostside kunit e2e-tools selftests torture
+	if [ -x /usr/lib/ccache/gcc ]; then export PATH=/usr/lib/ccache:$$PATH; fi; \
+		$(MAKE) hostside kunit e2e-tools selftests torture
 	tests/check
 
 # The host series as posted: git am onto linux-source, patches 1..k build.
