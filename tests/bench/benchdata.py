@@ -28,9 +28,39 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 FORMAT = 1
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'lib'))
+import testbed  # noqa: E402
+
+# The key=value arguments of a marker line.
+KV = re.compile(r'(\w+)=(\S+)')
+
+
+def marks(path):
+    """(name, arguments) of every @@ marker line of the log at PATH, as
+    tests/lib/testbed.py specifies and parses them; OSError without it."""
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = testbed.marker(line)
+            if m:
+                yield m
+
+
+def host_stats(d, prefix=''):
+    """The host agent's replies in D/l1.log: {prefix + TAG: {counter:
+    value}}; {} when there is no log."""
+    host = {}
+    try:
+        for name, args in marks(d + '/l1.log'):
+            tag, _, rest = args.partition(' ')
+            if name == 'HOST-STAT-REPLY' and tag:
+                host[prefix + tag] = {k: int(v) for k, v in KV.findall(rest)}
+    except OSError:
+        pass
+    return host
 
 
 def commit():
@@ -52,12 +82,10 @@ def boot_facts(dirs):
         for f in (d + '/l2.log', d + '.flake/l2.log'):
             try:
                 t = os.path.getmtime(f)
-                with open(f, errors='replace') as fh:
-                    for line in fh:
-                        m = re.match(r'@@ L2-UP (\S+)', line)
-                        if m:
-                            kernels.append(m.group(1))
-                            break
+                for name, args in marks(f):
+                    if name == 'L2-UP' and args:
+                        kernels.append(args.split()[0])
+                        break
             except OSError:
                 continue
             newest = t if newest is None else max(newest, t)

@@ -133,6 +133,24 @@ def main():
     ok = testbed.marker('@@ TAP-BEGIN e2e-pvtlb-oc') == ('TAP-BEGIN', 'e2e-pvtlb-oc') \
         and testbed.marker('@@ NO-SUCH-MARKER x') is None and len(out) > 0
     tap.result(ok, 'markers parse with their arguments, unknown ones do not')
+
+    # The bench tables read their markers through the same parser.
+    sys.path.insert(0, os.path.join(root, 'tests', 'bench'))
+    import benchdata
+    folder = os.path.join(tmp.name, 'bench')
+    os.mkdir(folder)
+    with open(os.path.join(folder, 'l1.log'), 'w') as f:
+        f.write('@@ HOST-STAT-REPLY r1 exits=5 hypercalls=7\n'
+                'echo @@ HOST-STAT-REPLY r2 exits=6\n@@ L1-EXIT 0\n')
+    with open(os.path.join(folder, 'l2.log'), 'w') as f:
+        f.write('@@ L2-UP 6.1.0-57-cloud-amd64 cpus=4\n@@ BENCH round=1 cfg=kvm\n'
+                '@@ BENCHX round=2\n')
+    got = (list(benchdata.marks(os.path.join(folder, 'l2.log'))),
+           benchdata.host_stats(folder, 'p:'))
+    want = ([('L2-UP', '6.1.0-57-cloud-amd64 cpus=4'), ('BENCH', 'round=1 cfg=kvm')],
+            {'p:r1': {'exits': 5, 'hypercalls': 7}})
+    tap.result(got == want, "the bench tables' markers and host statistics, through testbed.marker",
+               ['got %r' % (got,)] if got != want else [])
     return tap.done()
 
 
