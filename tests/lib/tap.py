@@ -7,11 +7,11 @@ returns the exit status: 0 when every result passed or was skipped and
 there was at least one. A program that stops before done() prints no plan,
 which tests/lib/tap-summary counts as a failure of its layer.
 """
+import sys
 
 
 class Tap:
     def __init__(self, out=None):
-        import sys
         self.out = out or sys.stdout
         self.n = self.failed = self.skipped = 0
 

@@ -135,22 +135,23 @@ def _irq_after_vmrun(b):
             'exc_page_fault' in t)
 
 
-def _l2_silent_reset(b):
-    # L2's QEMU exited 0 (-no-reboot: L2 reset, a triple fault) after L2
-    # had booted, with no fault logged by either kernel.
+def _l2_exit_silent(b):
+    # L2's QEMU exited 0 (-no-reboot: L2 reset, a triple fault), L1 went
+    # on, and neither kernel logged a fault.
     fault = re.compile(r'Kernel panic|Oops|BUG:|WARNING:|Call Trace')
-    return (b.seen('L2-UP') and b.seen('L1-EXIT') and
+    return (b.seen('L1-EXIT') and
             (b.arg('L2-DIED') or '').startswith('qemu exit 0 ') and
             not fault.search(_text(b.l2)) and not fault.search(_text(b.l1)))
+
+
+def _l2_silent_reset(b):
+    # ... after L2 had booted.
+    return b.seen('L2-UP') and _l2_exit_silent(b)
 
 
 def _l2_reset_booting(b):
-    # L2's QEMU exited 0 (a triple fault) while L2's kernel booted, before
-    # its init ran, with no fault logged by either kernel; L1 went on.
-    fault = re.compile(r'Kernel panic|Oops|BUG:|WARNING:|Call Trace')
-    return (b.seen('L2-START') and not b.seen('L2-UP') and b.seen('L1-EXIT') and
-            (b.arg('L2-DIED') or '').startswith('qemu exit 0 ') and
-            not fault.search(_text(b.l2)) and not fault.search(_text(b.l1)))
+    # ... while L2's kernel booted, before its init ran.
+    return b.seen('L2-START') and not b.seen('L2-UP') and _l2_exit_silent(b)
 
 
 def _l2_lockup_hung(b):
