@@ -33,10 +33,12 @@ MARKERS = {
     'L2-START': ('l1-init', "L2's QEMU starts: smp=N cpu=MODEL"),
     'L2-BOOT-HUNG': ('l1-init', 'L2 did not reach its init in 120 s'),
     'L2-UP': ('l2-init', 'L2 booted: kernel release, cpus=N'),
+    'L2-TEXT': ('l2-init', "the address of L2's kernel text (_text)"),
     'GUEST-EXEC': ('l2-init', 'the guest command (--guest-exec) starts'),
     'EXIT': ('l2-init', 'the guest command ended with status N'),
     'L2-HUNG': ('l1-init', "L2's QEMU was killed at --l2-timeout"),
     'L2-DIED': ('l1-init', "L2's QEMU exited before the guest command ended"),
+    'L2-SHUTDOWN': ('l1-init', "L2's triple fault: vcpu=N rip=ADDR exit_int_info=X"),
     'L2-MIGRATED': ('l1-init', 'L2 was migrated N times (host agent)'),
     'L1-EXIT': ('l1-init', "L1's verdict N, then it powers off"),
     'TAP-BEGIN': ('tap.sh', 'the TAP of layer NAME follows'),
@@ -227,6 +229,44 @@ def classify(folder):
     return 'test-failed', 'exit %s: a test failed' % b.exit, False
 
 
+def l2_triple_fault(folder, symbols=None):
+    """L2's triple fault as L1's KVM saw it (@@ L2-SHUTDOWN), or None. Its
+    RIP is also given from _text (@@ L2-TEXT; the same in every boot of
+    that kernel) and, with SYMBOLS (L2's /proc/kallsyms of any boot, or a
+    System.map), by the kernel function it is in."""
+    b = Boot(folder)
+    shut = b.arg('L2-SHUTDOWN')
+    if shut is None:
+        return None
+    f = dict(kv.split('=', 1) for kv in shut.split() if '=' in kv)
+    where = ''
+    try:
+        off = int(f['rip'], 16) - int(b.arg('L2-TEXT') or '', 16)
+    except (KeyError, ValueError):
+        off = None
+    if off is not None and 0 <= off < 0x40000000:
+        where = ' (_text+%#x' % off
+        syms = []
+        if symbols:
+            with open(symbols) as m:
+                for line in m:
+                    w = line.split()
+                    if len(w) == 3 and w[1] in 'tTwW':
+                        syms.append((int(w[0], 16), w[2]))
+        base = [a for a, n in syms if n == '_text']
+        if base:
+            rip = base[0] + off
+            fn = max((s for s in syms if s[0] <= rip), default=None)
+            if fn:
+                where += ', %s+%#x' % (fn[1], rip - fn[0])
+        where += ')'
+    elif off is not None:
+        where = ' (not in the kernel text: a module, or no code)'
+    return 'L2 triple fault on vcpu %s at rip %s%s, exit_int_info %s' % (
+        f.get('vcpu', '?'), f.get('rip', '?'), where,
+        f.get('exit_int_info', '?'))
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == 'markers':
         for name, (who, what) in MARKERS.items():
@@ -243,6 +283,11 @@ def main(argv):
                     inside = False
                 elif inside:
                     print(line)
+        return 0
+    if len(argv) in (3, 4) and argv[1] == 'l2-fault':
+        fault = l2_triple_fault(argv[2], argv[3] if len(argv) == 4 else None)
+        if fault:
+            print(fault)
         return 0
     if len(argv) == 3 and argv[1] == 'classify':
         cause, detail, retry = classify(argv[2])
