@@ -33,7 +33,7 @@ MARKERS = {
     'L2-START': ('l1-init', "L2's QEMU starts: smp=N cpu=MODEL"),
     'L2-BOOT-HUNG': ('l1-init', 'L2 did not reach its init in 120 s'),
     'L2-UP': ('l2-init', 'L2 booted: kernel release, cpus=N'),
-    'L2-TEXT': ('l2-init', "the address of L2's kernel text (_text)"),
+    'L2-TEXT': ('l2-init', "addresses in L2's kernel: _text=A io_serial_out=A"),
     'GUEST-EXEC': ('l2-init', 'the guest command (--guest-exec) starts'),
     'EXIT': ('l2-init', 'the guest command ended with status N'),
     'L2-HUNG': ('l1-init', "L2's QEMU was killed at --l2-timeout"),
@@ -126,15 +126,21 @@ def _text(lines):
 # control experiment reproduced it with none of our code running, a
 # predicate on a Boot). A boot that matches is retried only when it ran
 # under one of those versions: a new emulator needs its own control.
-def _irq_after_vmrun(b):
-    # L1 took an interrupt right after VMRUN returned, with GIF=0 (no
-    # interrupt may be taken until STGI) and the guest's GS base still
-    # loaded: every GS-relative load of the entry code faults again until
-    # the stack runs out.
+def _vcpu_stack_overflow(b):
+    # An L1 KVM vCPU thread ran into its stack guard page in a recursion
+    # of faults of the kernel's entry code, and every kernel RIP the oops
+    # reports is entry code (or the instruction after VMRUN): the first
+    # one logged in full was an interrupt taken right after VMRUN, with
+    # GIF=0 and the guest's GS base still loaded, so every GS-relative
+    # load of the entry code faulted again. A RIP anywhere else (a
+    # handler of ours recursing) does not match.
     t = _text(b.l1)
+    rips = set(re.findall(r'RIP: 0010:(\w+)\+', t))
     return ('stack guard page was hit' in t and
-            re.search(r'RIP: 0010:__svm_vcpu_run\+', t) is not None and
-            'exc_page_fault' in t)
+            re.search(r'Comm: CPU \d+/KVM', t) is not None and
+            bool(rips) and rips <= {'__svm_vcpu_run', 'error_entry',
+                                    'exc_page_fault', 'asm_exc_page_fault',
+                                    'irqentry_enter'})
 
 
 def _l2_exit_silent(b):
@@ -151,15 +157,38 @@ def _l2_silent_reset(b):
     return b.seen('L2-UP') and _l2_exit_silent(b)
 
 
+def _l2_reset_serial_out(b):
+    # ... after L2 had booted, and L1's KVM saw the triple fault with L2 at
+    # its serial console's port output (io_serial_out: an OUT, which L1
+    # intercepts) while a page fault was being delivered (EXITINTINFO:
+    # a valid exception, vector 14): an OUT touches no memory, so no
+    # guest can make it page-fault.
+    if not _l2_silent_reset(b):
+        return False
+    f = l2_shutdown(b)
+    try:
+        at = int(f['rip'], 16) - int(f['io_serial_out'], 16)
+        info = int(f['exit_int_info'], 16)
+    except (KeyError, ValueError):
+        return False
+    return 0 <= at < 0x20 and info & 0x800007ff == 0x8000030e
+
+
 def _l2_reset_booting(b):
     # ... while L2's kernel booted, before its init ran.
     return b.seen('L2-START') and not b.seen('L2-UP') and _l2_exit_silent(b)
 
 
+# A stack frame in one of our guest modules ("func+0x1/0x2 [pvtlb]").
+_OUR_FRAME = re.compile(r'\+0x[0-9a-f]+/0x[0-9a-f]+ \[(pvops|pvtlb|pvspinlock|pvclock)')
+
+
 def _l2_lockup_hung(b):
     # An L2 CPU stuck (soft lockup, e.g. waiting for the answer to an IPI
     # that never came), and the boot ended by a timeout: L1 killed, or L2.
-    return ('watchdog: BUG: soft lockup' in _text(b.l2) and
+    # No reported stack is in a module of ours.
+    t = _text(b.l2)
+    return ('watchdog: BUG: soft lockup' in t and not _OUR_FRAME.search(t) and
             (b.l0rc in ('124', '137') or b.seen('L2-HUNG')))
 
 
@@ -171,10 +200,14 @@ def _hung_before_tests(b):
 
 
 EMULATOR_SIGNATURES = [
-    ('l1-irq-after-vmrun',
-     'L1 took an interrupt between VMRUN and STGI (GIF=0) with the '
-     "guest's GS base: a recursion of page faults in a KVM vCPU thread",
-     'tests/vm/NOTES.md, "L1 deaths"', (), _irq_after_vmrun),
+    ('l1-vcpu-stack-overflow',
+     'an L1 KVM vCPU thread hit its stack guard page in a recursion of '
+     'faults in the entry code',
+     'tests/vm/NOTES.md, "L1 deaths"', ('10.0',), _vcpu_stack_overflow),
+    ('l2-reset-serial-out',
+     'L2 reset with no message (a triple fault) at its serial port output, '
+     'delivering a page fault',
+     'tests/vm/NOTES.md, "L2 resets"', (), _l2_reset_serial_out),
     ('l2-silent-reset',
      'L2 reset with no message (a triple fault) after it had booted',
      'tests/vm/NOTES.md, "L2 resets"', ('7.2',), _l2_silent_reset),
@@ -183,7 +216,8 @@ EMULATOR_SIGNATURES = [
      'tests/vm/NOTES.md, "L2 resets"', ('10.0',), _l2_reset_booting),
     ('l2-lockup-hung',
      'an L2 CPU in a soft lockup and the boot ended by a timeout',
-     'tests/vm/NOTES.md, "Lost interrupts"', ('7.2',), _l2_lockup_hung),
+     'tests/vm/NOTES.md, "Lost interrupts"', ('7.2', '10.0'),
+     _l2_lockup_hung),
     ('hung-before-tests',
      'a level hung while the kernels booted, before any test command',
      'tests/vm/NOTES.md, "Lost interrupts"', ('7.2',), _hung_before_tests),
@@ -193,12 +227,16 @@ EMULATOR_SIGNATURES = [
 def classify(folder):
     """(cause, detail, retry) for the boot logged in FOLDER."""
     b = Boot(folder)
-    for cause, what, evidence, versions, match in EMULATOR_SIGNATURES:
-        if match(b):
-            reproduced = b.l0qemu in versions
-            return cause, '%s (emulator; %s without our code under L0 QEMU %s; %s)' % (
-                what, 'reproduced' if reproduced else 'not reproduced',
-                b.l0qemu, evidence), reproduced
+    # A boot may match several signatures (a silent L2 reset, and one at a
+    # known place): retried if any of them was reproduced under its L0
+    # QEMU, else it fails with the first.
+    matched = [s for s in EMULATOR_SIGNATURES if s[4](b)]
+    for cause, what, evidence, versions, _ in (
+            [s for s in matched if b.l0qemu in s[3]] or matched)[:1]:
+        reproduced = b.l0qemu in versions
+        return cause, '%s (emulator; %s without our code under L0 QEMU %s; %s)' % (
+            what, 'reproduced' if reproduced else 'not reproduced',
+            b.l0qemu, evidence), reproduced
     l1_exit = b.arg('L1-EXIT')
     if b.exit == '0':
         return 'pass', 'the guest command exited 0', None
@@ -229,19 +267,27 @@ def classify(folder):
     return 'test-failed', 'exit %s: a test failed' % b.exit, False
 
 
-def l2_triple_fault(folder, symbols=None):
-    """L2's triple fault as L1's KVM saw it (@@ L2-SHUTDOWN), or None. Its
-    RIP is also given from _text (@@ L2-TEXT; the same in every boot of
-    that kernel) and, with SYMBOLS (L2's /proc/kallsyms of any boot, or a
-    System.map), by the kernel function it is in."""
-    b = Boot(folder)
+def l2_shutdown(b):
+    """L2's triple fault as L1's KVM saw it (@@ L2-SHUTDOWN: vcpu, rip,
+    exit_int_info) with the addresses L2 gave at boot (@@ L2-TEXT: _text,
+    io_serial_out), as a dict of strings; empty without the shutdown."""
     shut = b.arg('L2-SHUTDOWN')
     if shut is None:
+        return {}
+    return dict(kv.split('=', 1) for kv in
+                ((b.arg('L2-TEXT') or '') + ' ' + shut).split() if '=' in kv)
+
+
+def l2_triple_fault(folder, symbols=None):
+    """One line on L2's triple fault (l2_shutdown()), or None: its RIP also
+    from _text (the same in every boot of that kernel) and, with SYMBOLS
+    (L2's /proc/kallsyms of any boot, or a System.map), by function."""
+    f = l2_shutdown(Boot(folder))
+    if not f:
         return None
-    f = dict(kv.split('=', 1) for kv in shut.split() if '=' in kv)
     where = ''
     try:
-        off = int(f['rip'], 16) - int(b.arg('L2-TEXT') or '', 16)
+        off = int(f['rip'], 16) - int(f['_text'], 16)
     except (KeyError, ValueError):
         off = None
     if off is not None and 0 <= off < 0x40000000:
