@@ -167,11 +167,12 @@ def _l2_reset_serial_out(b):
         return False
     f = l2_shutdown(b)
     try:
-        at = int(f['rip'], 16) - int(f['io_serial_out'], 16)
+        rip = int(f['rip'], 16)
+        at = [rip - int(a, 16) for a in f['io_serial_out'].split(',')]
         info = int(f['exit_int_info'], 16)
     except (KeyError, ValueError):
         return False
-    return 0 <= at < 0x20 and info & 0x800007ff == 0x8000030e
+    return any(0 <= a < 0x20 for a in at) and info & 0x800007ff == 0x8000030e
 
 
 def _l2_reset_booting(b):
@@ -274,8 +275,14 @@ def l2_shutdown(b):
     shut = b.arg('L2-SHUTDOWN')
     if shut is None:
         return {}
-    return dict(kv.split('=', 1) for kv in
-                ((b.arg('L2-TEXT') or '') + ' ' + shut).split() if '=' in kv)
+    f = {}
+    # A name can be there twice (early_printk.c has an io_serial_out too):
+    # its addresses are joined with commas.
+    for kv in ((b.arg('L2-TEXT') or '') + ' ' + shut).split():
+        k, eq, v = kv.partition('=')
+        if eq:
+            f[k] = f[k] + ',' + v if k in f else v
+    return f
 
 
 def l2_triple_fault(folder, symbols=None):

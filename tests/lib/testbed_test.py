@@ -68,7 +68,8 @@ SYNTHETIC = [
 # OFFSET from io_serial_out, EXITINTINFO INFO.
 def triple_fault(offset, info):
     return BOOTED + [
-        'L2: @@ L2-TEXT _text=ffffffff8e800000 io_serial_out=ffffffff8eec2260 ',
+        'L2: @@ L2-TEXT _text=ffffffff8e800000 io_serial_out=ffffffff8e870ae0 '
+        'io_serial_out=ffffffff8eec2260 ',
         'L2: @@ GUEST-EXEC',
         'L1: @@ L2-DIED qemu exit 0 before the guest command finished',
         'L1: @@ L2-SHUTDOWN vcpu=1 rip=%#x exit_int_info=%#x' % (
