@@ -64,32 +64,24 @@ SYNTHETIC = [
      '0', '125', False, ('l1-died', False)),
 ]
 
-# An L2 triple fault as L1's KVM reports it (tests/vm/l1-init), at
-# OFFSET from io_serial_out, EXITINTINFO INFO.
-def triple_fault(offset, info):
+# An L2 triple fault as L1's KVM reports it (tests/vm/l1-init), at RIP,
+# EXITINTINFO INFO.
+def triple_fault(rip, info):
     return BOOTED + [
-        'L2: @@ L2-TEXT _text=ffffffff8e800000 io_serial_out=ffffffff8e870ae0 '
-        'io_serial_out=ffffffff8eec2260 ',
+        'L2: @@ L2-TEXT _text=ffffffff8e800000',
         'L2: @@ GUEST-EXEC',
         'L1: @@ L2-DIED qemu exit 0 before the guest command finished',
-        'L1: @@ L2-SHUTDOWN vcpu=1 rip=%#x exit_int_info=%#x' % (
-            0xffffffff8eec2260 + offset, info),
+        'L1: @@ L2-SHUTDOWN vcpu=1 rip=%#x exit_int_info=%#x' % (rip, info),
         'L1: @@ L1-EXIT 125']
 
 
 SYNTHETIC += [
-    ('an L2 soft lockup in a module of ours, L2 killed at the timeout',
-     BOOTED + ['L2: @@ GUEST-EXEC',
-               'L2: [ 50.1] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [sh:90]',
-               'L2: [ 50.1]  pvtlb_flush_tlb_multi+0x5d/0x1f0 [pvtlb]',
-               'L1: @@ L2-HUNG killed after 300s', 'L1: @@ L1-EXIT 124'],
-     '0', '124', False, ('l2-hung', False)),
     # Under 7.2 every silent L2 reset after boot had a control.
-    ('an L2 triple fault at the serial output, under 7.2',
-     triple_fault(0x17, 0x80000b0e), '0', '125', False,
+    ('an L2 triple fault delivering a #PF, under 7.2',
+     triple_fault(0x40f300, 0x80000b0e), '0', '125', False,
      ('l2-silent-reset', True)),
-    ('an L2 triple fault elsewhere, under 7.2',
-     triple_fault(-0x1000, 0x80000b0e), '0', '125', False,
+    ('an L2 triple fault delivering an interrupt, under 7.2',
+     triple_fault(0xffffffff8eec2277, 0x80000030), '0', '125', False,
      ('l2-silent-reset', True)),
 ]
 
@@ -99,13 +91,13 @@ VERSIONED = [
     ('an L1 killed at the timeout while booting, under a QEMU no control ran on',
      'an L1 killed at the timeout while booting', '99.0',
      ('hung-before-tests', False)),
-    # Under 10.0 a silent L2 reset after boot is not retried; one at the
-    # serial port's OUT is named as such.
-    ('an L2 triple fault at the serial output, under 10.0',
-     'an L2 triple fault at the serial output, under 7.2', '10.0',
-     ('l2-reset-serial-out', False)),
-    ('an L2 triple fault elsewhere, under 10.0',
-     'an L2 triple fault elsewhere, under 7.2', '10.0',
+    # Under 10.0 an L2 triple fault is retried only while a #PF was being
+    # delivered (controls reproduced that one).
+    ('an L2 triple fault delivering a #PF, under 10.0',
+     'an L2 triple fault delivering a #PF, under 7.2', '10.0',
+     ('l2-reset-pf-delivery', True)),
+    ('an L2 triple fault delivering an interrupt, under 10.0',
+     'an L2 triple fault delivering an interrupt, under 7.2', '10.0',
      ('l2-silent-reset', False)),
 ]
 
