@@ -161,8 +161,7 @@ def _l2_reset_pf_delivery(b):
     # ... after L2 had booted, and L1's KVM saw the triple fault while a
     # page fault was being delivered to L2 (EXITINTINFO: a valid exception,
     # vector 14): the #PF's delivery faulted, and then #DF's. Seen with
-    # stock KVM and nothing of ours in L2 (at its serial port's OUT, and in
-    # the kernel elsewhere).
+    # stock KVM and nothing of ours in L2 (C12-q10 in tests/vm/NOTES.md).
     if not _l2_silent_reset(b):
         return False
     try:
@@ -229,8 +228,9 @@ def classify(folder):
     # known place): retried if any of them was reproduced under its L0
     # QEMU, else it fails with the first.
     matched = [s for s in EMULATOR_SIGNATURES if s[4](b)]
-    for cause, what, evidence, versions, _ in (
-            [s for s in matched if b.l0qemu in s[3]] or matched)[:1]:
+    if matched:
+        cause, what, evidence, versions, _ = next(
+            (s for s in matched if b.l0qemu in s[3]), matched[0])
         reproduced = b.l0qemu in versions
         return cause, '%s (emulator; %s without our code under L0 QEMU %s; %s)' % (
             what, 'reproduced' if reproduced else 'not reproduced',
