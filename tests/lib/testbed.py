@@ -54,6 +54,8 @@ MARKERS = {
     'BENCH-NA': ('bench', 'a configuration that cannot run, and why'),
     'EXITS': ('bench', "the host's exit counts around a measurement"),
     'BENCH-END': ('bench', 'the benchmark run ended'),
+    'L0-CPU': ('l0-watch', "an L1 CPU at a reset or L0's timeout (l0-stop.log, "
+               'l0-regs.log): N rip=ADDR HLT= IF= timer= LVTT= ISR= IRR= cr2='),
 }
 
 
