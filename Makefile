@@ -57,9 +57,11 @@ E2E_TOOLS += $(BUILD)/e2e/clock-watch
 # clock-bench: tests/bench/clock-guest.
 E2E_TOOLS += $(BUILD)/e2e/clock-bench
 e2e-tools: $(E2E_TOOLS)
-$(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h
+# They report through the kernel's kselftest.h, from linux-source (make deps).
+KSFT_DIR := $(CACHE)/linux-source/tools/testing/selftests
+$(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h $(KSFT_DIR)/kselftest.h
 	@mkdir -p $(@D)
-	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -I$(KSFT_DIR) -o $@ $<
 
 # The kernel's own PTP test program, from linux-source, as it is.
 $(BUILD)/e2e/testptp: $(CACHE)/linux-source/tools/testing/selftests/ptp/testptp.c

@@ -7,17 +7,26 @@
  *	read CLOCK_MONOTONIC for SECS seconds. Each read must not be below
  *	the thread's previous one, nor below the largest value any thread had
  *	published before the read began (cross-CPU monotonicity). Prints the
- *	reads, the backward steps seen and the largest, exit 1 if any.
- *	SIGTERM or SIGINT ends it early, with the same report.
+ *	reads, the backward steps seen and the largest, and the result
+ *	"mono: CLOCK_MONOTONIC never went backwards" (not ok when there was
+ *	none to check either). SIGTERM or SIGINT ends it early, with the same
+ *	report.
  *   clock-check uevent SECS MATCH
  *	Waits up to SECS seconds for a kernel uevent whose text contains
- *	MATCH (e.g. PVCLOCK_DISRUPTIONS=) and prints it; exit 1 on timeout.
- *	Prints "listening" once the socket is bound, for the caller to go on.
+ *	MATCH (e.g. PVCLOCK_DISRUPTIONS=) and prints it, as a diagnostic line;
+ *	the result "uevent: one with MATCH came". Prints "# listening" once
+ *	the socket is bound, for the caller to go on.
  *   clock-check phc DEV REF SECS BOUND_NS
  *	Every 100 ms for SECS seconds reads PTP clock REF, then DEV, then REF
  *	again: DEV must lie between the two REF readings, give or take
  *	BOUND_NS. Prints the samples, the misses and the largest distance of
- *	DEV from the REF bracket's middle; exit 1 on a miss.
+ *	DEV from the REF bracket's middle, and the result "phc: DEV within
+ *	REF's bracket +- BOUND_NS ns in every sample" (not ok when there was
+ *	no sample either).
+ * Each mode prints KTAP (kselftest.h) with a plan of one result. exit 0
+ * (KSFT_PASS): it passed; 1 (KSFT_FAIL): it failed, or a setup error
+ * ("Bail out!"), or a usage error; 4 (KSFT_SKIP, "1..0 # SKIP"): phc's DEV
+ * or REF does not exist. Only the KTAP tells a failed check from an error.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -28,8 +37,6 @@
 #include <unistd.h>
 
 #include "e2e.h"
-
-const char *e2e_prog = "clock-check";
 
 static unsigned long long published;
 static int stop;
@@ -54,9 +61,10 @@ static void *mono_loop(void *arg)
 {
 	struct mono_thread *t = arg;
 	unsigned long long mine = 0;
+	int err = pin(t->cpu);
 
-	if (pin(t->cpu))
-		die("pin");
+	if (err)
+		ksft_exit_fail_msg("pinning a thread to cpu %d: %s\n", t->cpu, strerror(err));
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		unsigned long long before = __atomic_load_n(&published,
 							    __ATOMIC_ACQUIRE);
@@ -86,23 +94,25 @@ static void mono_stop(int sig)
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 }
 
-static int mono(int secs, int nthreads)
+static void mono(int secs, int nthreads)
 {
 	int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct mono_thread *t;
 	unsigned long long reads = 0, backward = 0, worst = 0;
-	int i;
+	int i, err;
 
+	ksft_print_header();
+	ksft_set_plan(1);
 	if (nthreads <= 0)
 		nthreads = 2 * ncpu;
 	t = calloc(nthreads, sizeof(*t));
 	if (!t)
-		die("calloc");
+		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
 	for (i = 0; i < nthreads; i++) {
 		t[i].cpu = i % ncpu;
-		errno = pthread_create(&t[i].tid, NULL, mono_loop, &t[i]);
-		if (errno)
-			die("pthread_create");
+		err = pthread_create(&t[i].tid, NULL, mono_loop, &t[i]);
+		if (err)
+			ksft_exit_fail_msg("pthread_create: %s\n", strerror(err));
 	}
 	signal(SIGTERM, mono_stop);
 	signal(SIGINT, mono_stop);
@@ -116,12 +126,16 @@ static int mono(int secs, int nthreads)
 		if (t[i].worst > worst)
 			worst = t[i].worst;
 	}
-	printf("clock-check: %s: %d threads, %d CPUs, %d s: %llu reads, %llu back, max %llu ns\n",
-	       __func__, nthreads, ncpu, secs, reads, backward, worst);
-	return backward || !reads;
+	ksft_print_msg("clock-check: %s: %d threads, %d CPUs, %d s: ",
+		       __func__, nthreads, ncpu, secs);
+	printf("%llu reads, %llu back, max %llu ns\n", reads, backward, worst);
+	if (!reads)
+		ksft_print_msg("clock-check: %s: no read to check\n", __func__);
+	ksft_test_result(reads && !backward, "%s: CLOCK_MONOTONIC never went backwards\n",
+			 __func__);
 }
 
-static int uevent(int secs, const char *match)
+static void uevent(int secs, const char *match)
 {
 	struct sockaddr_nl addr = {
 		.nl_family = AF_NETLINK,
@@ -131,12 +145,14 @@ static int uevent(int secs, const char *match)
 	double end = now() + secs;
 	int fd;
 
+	ksft_print_header();
+	ksft_set_plan(1);
 	fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
 	if (fd < 0)
-		die("socket");
+		ksft_exit_fail_msg("socket: %s\n", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)))
-		die("bind");
-	printf("listening\n");
+		ksft_exit_fail_msg("bind: %s\n", strerror(errno));
+	ksft_print_msg("listening\n");
 	fflush(stdout);
 	while (now() < end) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -152,44 +168,56 @@ static int uevent(int secs, const char *match)
 		for (i = 0; i < n; i += strlen(buf + i) + 1) {
 			if (!strstr(buf + i, match))
 				continue;
+			ksft_print_msg("clock-check: %s:", __func__);
 			for (i = 0; i < n; i += strlen(buf + i) + 1)
-				printf("%s%s", i ? " " : "", buf + i);
+				printf(" %s", buf + i);
 			printf("\n");
-			return 0;
+			ksft_test_result_pass("%s: one with %s came\n", __func__, match);
+			return;
 		}
 	}
-	printf("clock-check: %s: none with %s in %d s\n", __func__, match, secs);
-	return 1;
+	ksft_print_msg("clock-check: %s: none with %s in %d s\n", __func__, match, secs);
+	ksft_test_result_fail("%s: one with %s came\n", __func__, match);
 }
 
-/* The dynamic POSIX clock of an open PTP device (FD_TO_CLOCKID). */
+/*
+ * The dynamic POSIX clock of an open PTP device (FD_TO_CLOCKID). A device
+ * that does not exist skips the check: there is nothing to compare here.
+ */
 static clockid_t phc_clock(const char *dev)
 {
 	int fd = open(dev, O_RDONLY);
 
+	if (fd < 0 && (errno == ENOENT || errno == ENODEV || errno == ENXIO))
+		ksft_exit_skip("no PTP clock %s: %s\n", dev, strerror(errno));
 	if (fd < 0)
-		die(dev);
+		ksft_exit_fail_msg("%s: %s\n", dev, strerror(errno));
 	return (~(clockid_t)fd << 3) | 3;
 }
 
-static long long phc_ns(clockid_t clk)
+static long long phc_ns(clockid_t clk, const char *dev)
 {
 	struct timespec ts;
 
 	if (clock_gettime(clk, &ts))
-		die("clock_gettime on a PTP clock");
+		ksft_exit_fail_msg("clock_gettime on %s: %s\n", dev, strerror(errno));
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int phc(const char *dev, const char *ref, int secs, long long bound)
+static void phc(const char *dev, const char *ref, int secs, long long bound)
 {
-	clockid_t d = phc_clock(dev), r = phc_clock(ref);
+	clockid_t d, r;
 	long long worst = 0, widest = 0;
-	double end = now() + secs;
+	double end;
 	long samples = 0, misses = 0;
 
+	ksft_print_header();
+	d = phc_clock(dev);
+	r = phc_clock(ref);
+	ksft_set_plan(1);
+	end = now() + secs;
 	while (now() < end) {
-		long long r1 = phc_ns(r), v = phc_ns(d), r2 = phc_ns(r);
+		long long r1 = phc_ns(r, ref), v = phc_ns(d, dev), r2 = phc_ns(r, ref);
 		long long mid = r1 + (r2 - r1) / 2;
 		long long dist = v > mid ? v - mid : mid - v;
 
@@ -197,8 +225,8 @@ static int phc(const char *dev, const char *ref, int secs, long long bound)
 		if (v < r1 - bound || v > r2 + bound) {
 			misses++;
 			if (misses <= 5)
-				printf("clock-check: miss: %s %lld ns, %s %lld..%lld ns\n",
-				       dev, v, ref, r1, r2);
+				ksft_print_msg("clock-check: miss: %s %lld ns, %s %lld..%lld ns\n",
+					       dev, v, ref, r1, r2);
 		}
 		if (dist > worst)
 			worst = dist;
@@ -206,22 +234,29 @@ static int phc(const char *dev, const char *ref, int secs, long long bound)
 			widest = r2 - r1;
 		usleep(100000);
 	}
-	printf("clock-check: %s: %s vs %s, %d s: %ld samples, %ld out (+-%lld ns)\n",
-	       __func__, dev, ref, secs, samples, misses, bound);
-	printf("clock-check: %s: max distance from the middle %lld ns, widest %lld ns\n",
-	       __func__, worst, widest);
-	return misses || !samples;
+	ksft_print_msg("clock-check: %s: %s vs %s, %d s: %ld samples, %ld out (+-%lld ns)\n",
+		       __func__, dev, ref, secs, samples, misses, bound);
+	ksft_print_msg("clock-check: %s: max distance from the middle %lld ns, widest %lld ns\n",
+		       __func__, worst, widest);
+	if (!samples)
+		ksft_print_msg("clock-check: %s: no sample to check\n", __func__);
+	ksft_test_result(samples && !misses,
+			 "%s: %s within %s's bracket +- %lld ns in every sample\n",
+			 __func__, dev, ref, bound);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc >= 3 && !strcmp(argv[1], "mono"))
-		return mono(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0);
-	if (argc == 4 && !strcmp(argv[1], "uevent"))
-		return uevent(atoi(argv[2]), argv[3]);
-	if (argc == 6 && !strcmp(argv[1], "phc"))
-		return phc(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
-	fprintf(stderr, "usage: clock-check mono SECS [THREADS] | uevent SECS MATCH\n");
-	fprintf(stderr, "       clock-check phc DEV REF SECS BOUND_NS\n");
-	return 2;
+	if (argc >= 3 && !strcmp(argv[1], "mono")) {
+		mono(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0);
+	} else if (argc == 4 && !strcmp(argv[1], "uevent")) {
+		uevent(atoi(argv[2]), argv[3]);
+	} else if (argc == 6 && !strcmp(argv[1], "phc")) {
+		phc(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
+	} else {
+		fprintf(stderr, "usage: clock-check mono SECS [THREADS] | uevent SECS MATCH\n");
+		fprintf(stderr, "       clock-check phc DEV REF SECS BOUND_NS\n");
+		exit(KSFT_FAIL);
+	}
+	ksft_finished();
 }

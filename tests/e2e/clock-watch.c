@@ -21,9 +21,17 @@
  * usage: clock-watch [-s MAX_SECONDS]   watch until SIGINT or SIGTERM, or
  *                                       MAX_SECONDS (default 600)
  *        clock-watch -p                 print each clock once, in ns
- * Prints "clock-watch: ready ..." once every thread has read the clocks,
- * and at the end one line per clock: "NAME: N backwards ...".
- * exit 0: no clock went backwards, 1: one did, 2: setup or usage error.
+ * Watching prints KTAP (kselftest.h) with a plan of 8 results, two per
+ * clock: "ok N NAME: never went backwards on one CPU" and "ok N NAME: never
+ * went backwards across CPUs" (skipped on a single CPU). Among them, lines
+ * that tests/e2e/migrate-checks reads as they are (KTAP's unknown lines):
+ * "clock-watch: ready, N CPUs" once every thread has read the clocks, and
+ * at the end "clock-watch: N CPUs, ..." and one line per clock, "NAME: N
+ * backwards ...". exit 0 (KSFT_PASS): no clock went backwards; 1
+ * (KSFT_FAIL): one did, or a setup error ("Bail out!"), or a usage error.
+ * Only the KTAP tells a failed check from an error. -p prints one line,
+ * "monotonic=NS realtime=NS boottime=NS monotonic_raw=NS", exit 0, and no
+ * KTAP.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,8 +46,6 @@
 #include <unistd.h>
 
 #include "e2e.h"
-
-const char *e2e_prog = "clock-watch";
 
 #define NCLOCKS		4
 #define MAX_THREADS	CPU_SETSIZE
@@ -79,7 +85,7 @@ static unsigned long read_ns(clockid_t id)
 	struct timespec ts;
 
 	if (clock_gettime(id, &ts))
-		die("clock_gettime");
+		ksft_exit_fail_msg("clock_gettime(%d): %s\n", (int)id, strerror(errno));
 	return ts.tv_sec * 1000000000UL + ts.tv_nsec;
 }
 
@@ -137,7 +143,7 @@ static void on_stop(int sig)
 static void bad_usage(void)
 {
 	fprintf(stderr, "usage: clock-watch [-s MAX_SECONDS] | -p\n");
-	exit(2);
+	exit(KSFT_FAIL);
 }
 
 static void print_now(void)
@@ -149,10 +155,10 @@ static void print_now(void)
 		       c == NCLOCKS - 1 ? '\n' : ' ');
 }
 
-static int report(struct watcher *ws, int n, double secs)
+static void report(struct watcher *ws, int n, double secs)
 {
-	unsigned long reads = 0;
-	int c, i, bad = 0;
+	unsigned long reads = 0, back_local[NCLOCKS], back_cross[NCLOCKS];
+	int c, i;
 
 	for (i = 0; i < n; i++)
 		reads += ws[i].reads;
@@ -182,10 +188,20 @@ static int report(struct watcher *ws, int n, double secs)
 			printf(", worst by %lu ns on CPU %d", worst, worst_cpu);
 		printf(", longest step %.3f ms on CPU %d\n", step / 1e6,
 		       step_cpu);
-		if (local + cross)
-			bad = 1;
+		back_local[c] = local;
+		back_cross[c] = cross;
 	}
-	return bad;
+	for (c = 0; c < NCLOCKS; c++) {
+		ksft_test_result(!back_local[c], "%s: never went backwards on one CPU\n",
+				 clock_names[c]);
+		if (n < 2)
+			ksft_test_result_skip("%s: never went backwards across CPUs (one CPU)\n",
+					      clock_names[c]);
+		else
+			ksft_test_result(!back_cross[c],
+					 "%s: never went backwards across CPUs\n",
+					 clock_names[c]);
+	}
 }
 
 int main(int argc, char **argv)
@@ -194,7 +210,7 @@ int main(int argc, char **argv)
 	static struct watcher ws[MAX_THREADS];
 	double max_secs = 600, t0;
 	cpu_set_t set;
-	int opt, cpu, n = 0, i;
+	int opt, cpu, n = 0, i, err;
 
 	while ((opt = getopt(argc, argv, "s:p")) != -1) {
 		switch (opt) {
@@ -213,28 +229,29 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		bad_usage();
 
+	ksft_print_header();
+	ksft_set_plan(2 * NCLOCKS);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
-		die("sigaction");
+		ksft_exit_fail_msg("sigaction: %s\n", strerror(errno));
 	if (sched_getaffinity(0, sizeof(set), &set))
-		die("sched_getaffinity");
+		ksft_exit_fail_msg("sched_getaffinity: %s\n", strerror(errno));
 	t0 = now();
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
 		if (!CPU_ISSET(cpu, &set))
 			continue;
 		ws[n].cpu = cpu;
-		errno = pthread_create(&ws[n].thread, NULL, watch, &ws[n]);
-		if (errno)
-			die("pthread_create");
+		err = pthread_create(&ws[n].thread, NULL, watch, &ws[n]);
+		if (err)
+			ksft_exit_fail_msg("pthread_create: %s\n", strerror(err));
 		n++;
 	}
 	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < n)
 		usleep(1000);
 	for (i = 0; i < n; i++) {
-		if (ws[i].err) {
-			errno = ws[i].err;
-			die("pinning a thread");
-		}
+		if (ws[i].err)
+			ksft_exit_fail_msg("pinning a thread to cpu %d: %s\n", ws[i].cpu,
+					   strerror(ws[i].err));
 	}
 	printf("clock-watch: ready, %d CPUs\n", n);
 	fflush(stdout);
@@ -245,5 +262,6 @@ int main(int argc, char **argv)
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)
 		pthread_join(ws[i].thread, NULL);
-	return report(ws, n, now() - t0);
+	report(ws, n, now() - t0);
+	ksft_finished();
 }

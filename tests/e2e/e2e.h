@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the e2e helper programs share: pinning a thread to a CPU, a
- * monotonic clock in seconds, and dying with exit status 2 (a setup error,
- * as opposed to a failed check) and the program's name.
+ * What the e2e helper programs share: pinning a thread to a CPU and a
+ * monotonic clock in seconds. They report through the kernel's kselftest.h
+ * (tools/testing/selftests in linux-source, on the include path): the
+ * checkers print KTAP, and every program ends a setup error with
+ * ksft_exit_fail_msg() ("Bail out!", exit KSFT_FAIL) and a run that cannot
+ * happen here with ksft_exit_skip() (exit KSFT_SKIP). Only what Linux 6.1's
+ * and later versions of kselftest.h have in common is used: their exit
+ * functions return int in 6.1 and are __noreturn later, so no return value
+ * is used.
  */
 #ifndef _PVOPS_E2E_H
 #define _PVOPS_E2E_H
@@ -15,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-extern const char *e2e_prog;
+#include "kselftest.h"
 
 /* Pin the calling thread to @cpu; 0 or an errno value. */
 static inline int pin(int cpu)
@@ -33,13 +39,6 @@ static inline double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Report @what with errno's message and exit 2. */
-static inline void die(const char *what)
-{
-	fprintf(stderr, "%s: %s: %s\n", e2e_prog, what, strerror(errno));
-	exit(2);
 }
 
 #endif /* _PVOPS_E2E_H */

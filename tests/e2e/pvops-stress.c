@@ -12,7 +12,9 @@
  *     paravirt qspinlock's wait and kick.
  *
  * usage: pvops-stress SECONDS   (0: until SIGTERM or SIGINT); then prints
- * the loop count.
+ * one line, no KTAP: "pvops-stress: N threads, N loops" (tests/e2e/
+ * engine-stress looks for a loop count above 0). exit 0; 1 (KSFT_FAIL) on
+ * a setup error, with kselftest.h's "Bail out! ..." line instead.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,10 +25,13 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "e2e.h"
 
 #define PAGES	16
 
@@ -37,26 +42,20 @@ static int futex_word;
 static void *worker(void *arg)
 {
 	long cpu = (long)arg, page = sysconf(_SC_PAGESIZE);
-	cpu_set_t set;
 	int i;
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	/* Best effort: an unpinned worker still loads a CPU. */
+	pin(cpu);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		char *p = mmap(NULL, PAGES * page, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (p == MAP_FAILED) {
-			perror("pvops-stress: mmap");
-			exit(1);
-		}
+		if (p == MAP_FAILED)
+			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 		for (i = 0; i < PAGES; i++)
 			p[i * page] = (char)i;
-		if (mprotect(p, PAGES * page, PROT_READ) || munmap(p, PAGES * page)) {
-			perror("pvops-stress: mprotect/munmap");
-			exit(1);
-		}
+		if (mprotect(p, PAGES * page, PROT_READ) || munmap(p, PAGES * page))
+			ksft_exit_fail_msg("mprotect/munmap: %s\n", strerror(errno));
 		for (i = 0; i < 8; i++)
 			syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
 		atomic_fetch_add_explicit(&loops, 1, memory_order_relaxed);
@@ -71,19 +70,21 @@ int main(int argc, char **argv)
 	pthread_t *t = calloc(n, sizeof(*t));
 	struct timespec ts = { .tv_sec = secs };
 	sigset_t sigs;
+	int err;
 
-	if (!t || n < 1)
-		return 1;
+	if (n < 1)
+		ksft_exit_fail_msg("_SC_NPROCESSORS_ONLN: %ld\n", n);
+	if (!t)
+		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
 	/* The workers inherit the mask: only sigtimedwait() sees these. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	for (i = 0; i < n; i++) {
-		if (pthread_create(&t[i], NULL, worker, (void *)i)) {
-			perror("pvops-stress: pthread_create");
-			return 1;
-		}
+		err = pthread_create(&t[i], NULL, worker, (void *)i);
+		if (err)
+			ksft_exit_fail_msg("pthread_create: %s\n", strerror(err));
 	}
 	while (sigtimedwait(&sigs, NULL, secs > 0 ? &ts : NULL) < 0 &&
 	       errno == EINTR)

@@ -26,8 +26,15 @@
  * stale entry older than NPAGES generations could go unnoticed.
  *
  * usage: stale-tlb [-m remap|mprotect|munmap] [-s SECONDS] [-n ITERATIONS]
- * (defaults: remap, 10 s, no iteration limit). Prints one summary line;
- * exit 0: no violations, 1: violations, 2: setup or usage error.
+ * (defaults: remap, 10 s, no iteration limit). Prints KTAP (kselftest.h),
+ * a summary line "# stale-tlb: mode MODE: ..." and two results:
+ *   ok 1 MODE: every reader checked every step
+ *	(each reader saw the state of the last step within 30 s)
+ *   ok 2 MODE: no read through a stale TLB entry
+ *	(skipped when no reader ran)
+ * exit 0 (KSFT_PASS): both passed; 1 (KSFT_FAIL): a result failed, or a
+ * setup error ("Bail out!"), or a usage error; 4 (KSFT_SKIP, "1..0 # SKIP"):
+ * fewer than 2 CPUs. Only the KTAP tells a failed check from an error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,8 +50,6 @@
 #include <unistd.h>
 
 #include "e2e.h"
-
-const char *e2e_prog = "stale-tlb";
 
 #define NPAGES		256
 #define READY_TIMEOUT	30	/* seconds for the readers to start or catch up */
@@ -86,11 +91,10 @@ static void on_segv(int sig)
 static void *reader_thread(void *arg)
 {
 	struct reader *r = arg;
+	int err = pin(r->cpu);
 
-	if (pin(r->cpu)) {
-		fprintf(stderr, "stale-tlb: cannot pin a reader to cpu %d\n", r->cpu);
-		exit(2);
-	}
+	if (err)
+		ksft_exit_fail_msg("pinning a reader to cpu %d: %s\n", r->cpu, strerror(err));
 	/* SA_NODEFER: the jump needs no signal mask restore. */
 	if (sigsetjmp(fault_jmp, 0))
 		__atomic_store_n(&r->faults, r->faults + 1, __ATOMIC_RELAXED);
@@ -127,7 +131,7 @@ static void map_gen(unsigned long g, int flags)
 	gens[cur_page * page_size / sizeof(*gens)] = g;
 	if (mmap(test_page, page_size, PROT_READ, MAP_SHARED | MAP_POPULATE | flags,
 		 memfd, cur_page * page_size) != test_page)
-		die("mmap");
+		ksft_exit_fail_msg("mmap of the test page: %s\n", strerror(errno));
 }
 
 /* One writer iteration: from generation g - 1 to generation g. */
@@ -139,18 +143,18 @@ static void step(unsigned long g)
 		break;
 	case MUNMAP:
 		if (munmap(test_page, page_size))
-			die("munmap");
+			ksft_exit_fail_msg("munmap: %s\n", strerror(errno));
 		publish(2 * g - 1);
 		map_gen(g, MAP_FIXED_NOREPLACE);
 		break;
 	case MPROTECT:
 		if (mprotect(test_page, page_size, PROT_NONE))
-			die("mprotect");
+			ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
 		publish(2 * g - 1);
 		__atomic_store_n(&gens[cur_page * page_size / sizeof(*gens)], g,
 				 __ATOMIC_RELAXED);
 		if (mprotect(test_page, page_size, PROT_READ))
-			die("mprotect");
+			ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
 		break;
 	}
 	publish(2 * g);
@@ -166,7 +170,7 @@ static int wait_readers(struct reader *r, int n, unsigned long s, const char *wh
 		while (__atomic_load_n(&r[i].seen, __ATOMIC_ACQUIRE) < s && now() < end)
 			sched_yield();
 		if (__atomic_load_n(&r[i].seen, __ATOMIC_ACQUIRE) < s) {
-			fprintf(stderr, "stale-tlb: reader on cpu %d %s\n", r[i].cpu, why);
+			ksft_print_msg("stale-tlb: reader on cpu %d %s\n", r[i].cpu, why);
 			bad = 1;
 		}
 	}
@@ -177,7 +181,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: stale-tlb [-m remap|mprotect|munmap] [-s SECONDS] [-n MAX_ITERATIONS]\n");
-	exit(2);
+	exit(KSFT_FAIL);
 }
 
 int main(int argc, char **argv)
@@ -187,7 +191,7 @@ int main(int argc, char **argv)
 	double secs = 10, end;
 	struct reader *r;
 	cpu_set_t cpus;
-	int opt, i, n, cpu, writer_cpu = -1, bad;
+	int opt, i, n, cpu, writer_cpu = -1, ran, kept_up, err;
 	char *e;
 
 	while ((opt = getopt(argc, argv, "m:s:n:")) != -1) {
@@ -216,17 +220,17 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		bad_usage();
 
+	ksft_print_header();
 	/* The online CPUs (unless we were started with a narrower mask). */
 	if (sched_getaffinity(0, sizeof(cpus), &cpus))
-		die("sched_getaffinity");
+		ksft_exit_fail_msg("sched_getaffinity: %s\n", strerror(errno));
 	n = CPU_COUNT(&cpus) - 1;
-	if (n < 1 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		fprintf(stderr, "stale-tlb: needs at least 2 CPUs\n");
-		return 2;
-	}
+	if (n < 1 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		ksft_exit_skip("stale-tlb needs at least 2 CPUs, it may run on %d\n", n + 1);
+	ksft_set_plan(2);
 	r = calloc(n, sizeof(*r));
 	if (!r)
-		die("calloc");
+		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
 	for (cpu = 0, i = 0; cpu < CPU_SETSIZE; cpu++) {
 		if (!CPU_ISSET(cpu, &cpus))
 			continue;
@@ -239,41 +243,39 @@ int main(int argc, char **argv)
 	page_size = sysconf(_SC_PAGESIZE);
 	memfd = memfd_create("stale-tlb", 0);
 	if (memfd < 0)
-		die("memfd_create");
+		ksft_exit_fail_msg("memfd_create: %s\n", strerror(errno));
 	if (ftruncate(memfd, NPAGES * page_size))
-		die("ftruncate");
+		ksft_exit_fail_msg("ftruncate: %s\n", strerror(errno));
 	gens = mmap(NULL, NPAGES * page_size, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_POPULATE, memfd, 0);
 	if (gens == MAP_FAILED)
-		die("mmap");
+		ksft_exit_fail_msg("mmap of the memfd: %s\n", strerror(errno));
 	test_page = mmap(NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (test_page == MAP_FAILED)
-		die("mmap");
+		ksft_exit_fail_msg("mmap of the test page: %s\n", strerror(errno));
 	g = 1;
 	map_gen(g, MAP_FIXED);
 	publish(2 * g);
 	if (sigaction(SIGSEGV, &sa, NULL))
-		die("sigaction");
+		ksft_exit_fail_msg("sigaction: %s\n", strerror(errno));
 
-	if (pin(writer_cpu)) {
-		fprintf(stderr, "stale-tlb: cannot pin the writer to cpu %d\n", writer_cpu);
-		return 2;
-	}
+	err = pin(writer_cpu);
+	if (err)
+		ksft_exit_fail_msg("pinning the writer to cpu %d: %s\n", writer_cpu, strerror(err));
 	for (i = 0; i < n; i++) {
-		errno = pthread_create(&r[i].thread, NULL, reader_thread, &r[i]);
-		if (errno)
-			die("pthread_create");
+		err = pthread_create(&r[i].thread, NULL, reader_thread, &r[i]);
+		if (err)
+			ksft_exit_fail_msg("pthread_create: %s\n", strerror(err));
 	}
 	/* Start the clock once every reader reads X. */
-	bad = wait_readers(r, n, 2 * g, "never ran");
+	ran = !wait_readers(r, n, 2 * g, "never ran");
 	end = now() + secs;
-	while (!bad && (!max_iters || iters < max_iters) && now() < end) {
+	while (ran && (!max_iters || iters < max_iters) && now() < end) {
 		step(++g);
 		iters++;
 	}
 	/* Every reader has checked the last step too. */
-	if (!bad)
-		bad = wait_readers(r, n, 2 * g, "stalled");
+	kept_up = ran && !wait_readers(r, n, 2 * g, "stalled");
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)
 		pthread_join(r[i].thread, NULL);
@@ -283,21 +285,26 @@ int main(int argc, char **argv)
 		faults += r[i].faults;
 		violations += r[i].violations;
 	}
-	printf("stale-tlb: mode %s: %lu iterations, %lu reads on %d readers, ",
-	       mode_names[mode], iters, reads, n);
+	ksft_print_msg("stale-tlb: mode %s: %lu iterations, %lu reads on %d readers, ",
+		       mode_names[mode], iters, reads, n);
 	printf("%lu violations, %lu faults\n", violations, faults);
 	for (i = 0; i < n; i++) {
 		if (!r[i].violations)
 			continue;
-		printf("stale-tlb: reader on cpu %d: %lu violations, ",
-		       r[i].cpu, r[i].violations);
+		ksft_print_msg("stale-tlb: reader on cpu %d: %lu violations, ",
+			       r[i].cpu, r[i].violations);
 		printf("first: read generation %lu after generation %lu was %s\n",
 		       r[i].bad_value,
 		       r[i].bad_state / 2,
 		       r[i].bad_state & 1 ? (mode == MUNMAP ? "unmapped" : "protected") :
 		       "mapped");
 	}
-	if (bad)
-		return 2;
-	return violations ? 1 : 0;
+	ksft_test_result(kept_up, "%s: every reader checked every step\n", mode_names[mode]);
+	if (ran)
+		ksft_test_result(!violations, "%s: no read through a stale TLB entry\n",
+				 mode_names[mode]);
+	else
+		ksft_test_result_skip("%s: no read through a stale TLB entry (no reader ran)\n",
+				      mode_names[mode]);
+	ksft_finished();
 }

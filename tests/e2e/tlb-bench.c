@@ -16,9 +16,11 @@
  *
  * usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect] [-p PAGES]
  * (defaults: 2 s, one busy thread on each other CPU, munmap, 1 page).
- * Prints one line:
+ * Prints one line (tests/bench/tlb-guest splits it into words), no KTAP:
  *   tlb-bench: op munmap busy 3 seconds 2.00 ops 1234 ops_per_sec 617.0
- * exit 0, 2 on usage or setup errors.
+ * exit 0; 1 (KSFT_FAIL) on a usage error or a setup error (kselftest.h's
+ * "Bail out!" line instead); 4 (KSFT_SKIP, "1..0 # SKIP") when there is no
+ * CPU for the busy threads.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,8 +35,6 @@
 
 #include "e2e.h"
 
-const char *e2e_prog = "tlb-bench";
-
 static int stop;
 static int running;
 static long page_size;
@@ -42,11 +42,11 @@ static long page_size;
 static void *spinner(void *arg)
 {
 	unsigned long count = 0;
+	int err = pin((long)arg);
 
-	if (pin((long)arg)) {
-		fprintf(stderr, "tlb-bench: cannot pin to cpu %ld\n", (long)arg);
-		exit(2);
-	}
+	if (err)
+		ksft_exit_fail_msg("pinning a busy thread to cpu %ld: %s\n", (long)arg,
+				   strerror(err));
 	__atomic_add_fetch(&running, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
 		count++;
@@ -65,7 +65,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect] [-p PAGES]\n");
-	exit(2);
+	exit(KSFT_FAIL);
 }
 
 int main(int argc, char **argv)
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	long busy = -1, pages = 1, i, len, ncpu, *cpu;
 	unsigned long ops = 0;
 	double secs = 2, start, end, t;
-	int opt, use_mprotect = 0;
+	int opt, use_mprotect = 0, err;
 	pthread_t *threads;
 	cpu_set_t cpus;
 	char *e, *p = NULL;
@@ -110,40 +110,37 @@ int main(int argc, char **argv)
 
 	/* The online CPUs (unless we were started with a narrower mask). */
 	if (sched_getaffinity(0, sizeof(cpus), &cpus))
-		die("sched_getaffinity");
+		ksft_exit_fail_msg("sched_getaffinity: %s\n", strerror(errno));
 	cpu = calloc(CPU_SETSIZE, sizeof(*cpu));
 	if (!cpu)
-		die("calloc");
+		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
 	for (i = 0, ncpu = 0; i < CPU_SETSIZE; i++)
 		if (CPU_ISSET(i, &cpus))
 			cpu[ncpu++] = i;
 	if (busy < 0)
 		busy = ncpu - 1;
-	if (busy > 0 && ncpu < 2) {
-		fprintf(stderr, "tlb-bench: no CPU for the busy threads\n");
-		return 2;
-	}
+	if (busy > 0 && ncpu < 2)
+		ksft_exit_skip("no CPU for the busy threads\n");
 	threads = calloc(busy + 1, sizeof(*threads));
 	if (!threads)
-		die("calloc");
+		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
 
 	page_size = sysconf(_SC_PAGESIZE);
 	len = pages * page_size;
 	if (use_mprotect) {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
-			die("mmap");
+			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 		touch(p, pages);
 	}
-	if (pin(cpu[0])) {
-		fprintf(stderr, "tlb-bench: cannot pin to cpu %ld\n", cpu[0]);
-		return 2;
-	}
+	err = pin(cpu[0]);
+	if (err)
+		ksft_exit_fail_msg("pinning the worker to cpu %ld: %s\n", cpu[0], strerror(err));
 	for (i = 0; i < busy; i++) {
-		errno = pthread_create(&threads[i], NULL, spinner,
-				       (void *)cpu[1 + i % (ncpu - 1)]);
-		if (errno)
-			die("pthread_create");
+		err = pthread_create(&threads[i], NULL, spinner,
+				     (void *)cpu[1 + i % (ncpu - 1)]);
+		if (err)
+			ksft_exit_fail_msg("pthread_create: %s\n", strerror(err));
 	}
 	while (__atomic_load_n(&running, __ATOMIC_ACQUIRE) < busy)
 		sched_yield();
@@ -155,16 +152,16 @@ int main(int argc, char **argv)
 			if (use_mprotect) {
 				if (mprotect(p, len, PROT_READ) ||
 				    mprotect(p, len, PROT_READ | PROT_WRITE))
-					die("mprotect");
+					ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
 			} else {
 				p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 				if (p == MAP_FAILED)
-					die("mmap");
+					ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 			}
 			touch(p, pages);
 			if (!use_mprotect && munmap(p, len))
-				die("munmap");
+				ksft_exit_fail_msg("munmap: %s\n", strerror(errno));
 		}
 		ops += 64;
 		t = now();
