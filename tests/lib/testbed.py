@@ -55,7 +55,9 @@ MARKERS = {
     'EXITS': ('bench', "the host's exit counts around a measurement"),
     'BENCH-END': ('bench', 'the benchmark run ended'),
     'L0-CPU': ('l0-watch', "an L1 CPU at a reset or L0's timeout (l0-stop.log, "
-               'l0-regs.log): N rip=ADDR HLT= IF= timer= LVTT= ISR= IRR= cr2='),
+               'l0-regs.log): N rip=ADDR HLT= IF= timer= LVTT= ISR= IRR= cr2= pre='),
+    'L2-VCPU': ('l1-init', "a hung L2's vCPU thread in L1: N state=S stack=TOP < ..."),
+    'L2-CPU': ('l1-init', "a hung L2's vCPU (QEMU's registers): N rip=ADDR HLT= IF= CPL="),
 }
 
 
@@ -145,6 +147,79 @@ def _vcpu_stack_overflow(b):
                                     'irqentry_enter'})
 
 
+def l0_cpus(folder, name='l0-stop.log'):
+    """L1's CPUs as L0 saw them (tests/lib/l0-watch: l0-stop.log at a
+    reset of L1, l0-regs.log before L0's timeout): one dict per CPU with
+    its @@ L0-CPU fields and its IDT ('idt': (base, limit))."""
+    try:
+        with open(os.path.join(folder, name), errors='replace') as f:
+            text = f.read()
+    except OSError:
+        return []
+    pprs = {int(n): int(ppr, 16) for n, ppr in
+            re.findall(r'^dumping local APIC state for CPU (\d+)(?:(?!^dumping).)*?PPR 0x([0-9a-f]+)',
+                       text, re.M | re.S)}
+    idts = {int(n): (int(base, 16), int(limit, 16)) for n, base, limit in
+            re.findall(r'^CPU#(\d+)$(?:(?!^CPU#).)*?^IDT=\s+([0-9a-f]+) ([0-9a-f]+)',
+                       text, re.M | re.S)}
+    cpus = []
+    for line in text.splitlines():
+        m = marker(line)
+        if m and m[0] == 'L0-CPU':
+            n, _, rest = m[1].partition(' ')
+            cpu = dict(f.split('=', 1) for f in rest.split() if '=' in f)
+            cpu['n'] = int(n)
+            cpu['idt'] = idts.get(int(n))
+            cpu['ppr'] = pprs.get(int(n))
+            cpus.append(cpu)
+    return cpus
+
+
+def _l1_triple_fault_after_vmrun(b):
+    # L1 reset with no message in a triple fault (L0's -d cpu_reset log)
+    # and a CPU that L0 stopped right after a VMRUN (the three bytes before
+    # its RIP are VMRUN's) with CR2 in its own IDT: the page fault before
+    # the triple fault was on reading the IDT, which every page table of
+    # the kernel maps. The host's state had not been restored yet when L0
+    # delivered the exception: the same moment as l1-vcpu-stack-overflow.
+    if b.arg('L1-EXIT') is not None or re.search(r'Kernel panic|BUG:|Oops', _text(b.l1)):
+        return False
+    try:
+        with open(os.path.join(b.folder, 'l0-reset.log'), errors='replace') as f:
+            if 'Triple fault' not in f.read():
+                return False
+    except OSError:
+        return False
+    for cpu in l0_cpus(b.folder):
+        try:
+            cr2 = int(cpu.get('cr2', ''), 16)
+        except ValueError:
+            continue
+        if (cpu.get('pre') == '0f01d8' and cpu['idt'] and
+                cpu['idt'][0] <= cr2 <= cpu['idt'][0] + cpu['idt'][1]):
+            return True
+    return False
+
+
+def _l1_interrupt_not_delivered(b):
+    # A level hung (L0 killed at its timeout), and just before, L0 had an
+    # L1 CPU halted (HLT=1) with interrupts enabled (IF=1), nothing in
+    # service and a vector pending in its local APIC's IRR whose priority
+    # class is above the processor priority (PPR): an interrupt the CPU
+    # had to take, which would have woken it. L1's kernel cannot cause
+    # that; L0's emulation did not wake the CPU.
+    if b.l0rc not in ('124', '137') or b.arg('L1-EXIT') is not None:
+        return False
+    for cpu in l0_cpus(b.folder, 'l0-regs.log'):
+        if (cpu.get('HLT') != '1' or cpu.get('IF') != '1' or
+                cpu.get('ISR') != 'none' or cpu['ppr'] is None):
+            continue
+        irr = [int(v) for v in cpu.get('IRR', 'none').split(',') if v.isdigit()]
+        if any(v >> 4 > cpu['ppr'] >> 4 for v in irr):
+            return True
+    return False
+
+
 def _l2_exit_silent(b):
     # L2's QEMU exited 0 (-no-reboot: L2 reset, a triple fault), L1 went
     # on, and neither kernel logged a fault.
@@ -203,6 +278,9 @@ EMULATOR_SIGNATURES = [
      'an L1 KVM vCPU thread hit its stack guard page in a recursion of '
      'faults in the entry code',
      'tests/vm/NOTES.md, "L1 deaths"', ('10.0',), _vcpu_stack_overflow),
+    ('l1-triple-fault-after-vmrun',
+     'L1 triple-faulted right after a VMRUN, unable to read its own IDT',
+     'tests/vm/NOTES.md, "L1 deaths"', (), _l1_triple_fault_after_vmrun),
     ('l2-reset-pf-delivery',
      'L2 reset with no message (a triple fault) while a page fault was '
      'delivered to it',
@@ -217,6 +295,11 @@ EMULATOR_SIGNATURES = [
      'an L2 CPU in a soft lockup and the boot ended by a timeout',
      'tests/vm/NOTES.md, "Lost interrupts"', ('7.2', '10.0'),
      _l2_lockup_hung),
+    ('l1-interrupt-not-delivered',
+     'L1 hung with a CPU halted, interrupts enabled and a deliverable '
+     'vector pending in its local APIC',
+     'tests/vm/NOTES.md, "L1 frozen while L2 boots"', (),
+     _l1_interrupt_not_delivered),
     ('hung-before-tests',
      'a level hung while the kernels booted, before any test command',
      'tests/vm/NOTES.md, "Lost interrupts"', ('7.2',), _hung_before_tests),

@@ -102,6 +102,28 @@ VERSIONED = [
 ]
 
 
+# An L1 that died in a triple fault (L0's l0-reset.log) and what L0 saw
+# of its CPUs (tests/lib/l0-watch's l0-stop.log): CPU 0 with CR2 and the
+# three bytes before its RIP (0f01d8: VMRUN). (name, pre, cr2, expected)
+L0_STOP = [
+    ('an L1 triple fault right after VMRUN, reading its IDT',
+     '0f01d8', 'fffffe0000000080', ('l1-triple-fault-after-vmrun', False)),
+    ('an L1 triple fault right after VMRUN, CR2 elsewhere',
+     '0f01d8', '7f0000001000', ('l1-died', False)),
+    ('an L1 triple fault reading its IDT, not after VMRUN',
+     '4889c7', 'fffffe0000000080', ('l1-died', False)),
+]
+
+
+def l0_stop_log(pre, cr2):
+    cpus = ''.join('CPU#%d\nRIP=ffffffffc03bedcc RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=0\n'
+                   'IDT=     fffffe0000000000 00000fff\n'
+                   'CR0=80050033 CR2=%016x CR3=00000000024c8000 CR4=003506b0\n'
+                   % (n, int(cr2, 16) if n == 0 else 0) for n in (0, 1))
+    return cpus + ''.join('@@ L0-CPU %d rip=ffffffffc03bedcc HLT=0 IF=1 cr2=%s pre=%s\n'
+                          % (n, cr2 if n == 0 else '0', pre) for n in (0, 1))
+
+
 def write_boot(folder, lines, l0rc, rc, lockup):
     with open(os.path.join(folder, 'console.log'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
@@ -131,6 +153,18 @@ def main():
         write_boot(folder, *[c[1:5] for c in SYNTHETIC if c[0] == base][0])
         with open(os.path.join(folder, 'l0-qemu'), 'w') as f:
             f.write(version + '\n')
+        cases.append((name, folder, want))
+
+    for i, (name, pre, cr2, want) in enumerate(L0_STOP):
+        folder = os.path.join(tmp.name, 'l0-%d' % i)
+        os.mkdir(folder)
+        write_boot(folder, BOOTED[:3], '0', '125', False)
+        with open(os.path.join(folder, 'l0-stop.log'), 'w') as f:
+            f.write(l0_stop_log(pre, cr2))
+        with open(os.path.join(folder, 'l0-reset.log'), 'w') as f:
+            f.write('CPU Reset (CPU 0)\nTriple fault\n')
+        with open(os.path.join(folder, 'l0-qemu'), 'w') as f:
+            f.write('10.0\n')
         cases.append((name, folder, want))
 
     tap = Tap()
