@@ -57,7 +57,8 @@ MARKERS = {
     'L0-CPU': ('l0-watch', "an L1 CPU at a reset or L0's timeout (l0-stop.log, "
                'l0-regs.log): N rip=ADDR HLT= IF= timer= LVTT= ISR= IRR= cr2= pre='),
     'L2-VCPU': ('l1-init', "a hung L2's vCPU thread in L1: N state=S stack=TOP < ..."),
-    'L2-CPU': ('l1-init', "a hung L2's vCPU (QEMU's registers): N rip=ADDR HLT= IF= CPL="),
+    'L2-CPU': ('l1-init', "a hung L2's vCPU (QEMU's registers): N rip=ADDR HLT= IF= CPL= "
+               '[l1=__svm_vcpu_run+OFF: an address of L1, not of L2]'),
 }
 
 
@@ -220,6 +221,14 @@ def _l1_interrupt_not_delivered(b):
     return False
 
 
+def _l2_vcpu_at_l1_vmrun(b):
+    # L2 hung, and QEMU in L1 had a vCPU of L2 at a RIP in L1's own VMRUN
+    # code (l1-init's l1= field): the state L1's KVM got back from L0 for
+    # L2 was L1's, right after its VMRUN. Only L0's world switch mixes them.
+    return ((b.seen('L2-HUNG') or b.seen('L2-BOOT-HUNG')) and
+            any(m[1] == 'L2-CPU' and ' l1=__svm_vcpu_run+' in m[2] for m in b.marks))
+
+
 def _l2_exit_silent(b):
     # L2's QEMU exited 0 (-no-reboot: L2 reset, a triple fault), L1 went
     # on, and neither kernel logged a fault.
@@ -280,7 +289,7 @@ EMULATOR_SIGNATURES = [
      'tests/vm/NOTES.md, "L1 deaths"', ('10.0',), _vcpu_stack_overflow),
     ('l1-triple-fault-after-vmrun',
      'L1 triple-faulted right after a VMRUN, unable to read its own IDT',
-     'tests/vm/NOTES.md, "L1 deaths"', (), _l1_triple_fault_after_vmrun),
+     'tests/vm/NOTES.md, "L1 deaths"', ('10.0',), _l1_triple_fault_after_vmrun),
     ('l2-reset-pf-delivery',
      'L2 reset with no message (a triple fault) while a page fault was '
      'delivered to it',
@@ -295,6 +304,9 @@ EMULATOR_SIGNATURES = [
      'an L2 CPU in a soft lockup and the boot ended by a timeout',
      'tests/vm/NOTES.md, "Lost interrupts"', ('7.2', '10.0'),
      _l2_lockup_hung),
+    ('l2-vcpu-at-l1-vmrun',
+     "L2 hung with a vCPU at L1's own address right after VMRUN",
+     'tests/vm/NOTES.md, "L1 deaths"', (), _l2_vcpu_at_l1_vmrun),
     ('l1-interrupt-not-delivered',
      'L1 hung with a CPU halted, interrupts enabled and a deliverable '
      'vector pending in its local APIC',
@@ -302,7 +314,8 @@ EMULATOR_SIGNATURES = [
      _l1_interrupt_not_delivered),
     ('hung-before-tests',
      'a level hung while the kernels booted, before any test command',
-     'tests/vm/NOTES.md, "Lost interrupts"', ('7.2',), _hung_before_tests),
+     'tests/vm/NOTES.md, "L1 frozen while L2 boots"', ('7.2', '10.0'),
+     _hung_before_tests),
 ]
 
 

@@ -85,6 +85,22 @@ SYNTHETIC += [
      ('l2-silent-reset', True)),
 ]
 
+# A hang after the test command started, with a vCPU of L2 at L1's
+# own VMRUN (l1-init's l1= field) or not.
+SYNTHETIC += [
+    ("an L2 that hung with a vCPU at L1's VMRUN", BOOTED + [
+        'L2: @@ GUEST-EXEC',
+        'L1: @@ L2-CPU 0 rip=ffffffff9b817a0b HLT=1 IF=1 CPL=0',
+        'L1: @@ L2-CPU 1 rip=ffffffffc04c0dcc HLT=0 IF=1 CPL=0 l1=__svm_vcpu_run+0x9c',
+        'L1: @@ L2-HUNG killed after 100s', 'L1: @@ L1-EXIT 124'],
+     '0', '124', False, ('l2-vcpu-at-l1-vmrun', False)),
+    ('an L2 that hung with its vCPUs at its own addresses', BOOTED + [
+        'L2: @@ GUEST-EXEC',
+        'L1: @@ L2-CPU 0 rip=ffffffff9b817a0b HLT=1 IF=1 CPL=0',
+        'L1: @@ L2-HUNG killed after 100s', 'L1: @@ L1-EXIT 124'],
+     '0', '124', False, ('l2-hung', False)),
+]
+
 # A signature is retried only under the L0 QEMU versions its control ran
 # on: (name, the SYNTHETIC case whose logs, the l0-qemu file, expected).
 VERSIONED = [
@@ -107,7 +123,7 @@ VERSIONED = [
 # three bytes before its RIP (0f01d8: VMRUN). (name, pre, cr2, expected)
 L0_STOP = [
     ('an L1 triple fault right after VMRUN, reading its IDT',
-     '0f01d8', 'fffffe0000000080', ('l1-triple-fault-after-vmrun', False)),
+     '0f01d8', 'fffffe0000000080', ('l1-triple-fault-after-vmrun', True)),
     ('an L1 triple fault right after VMRUN, CR2 elsewhere',
      '0f01d8', '7f0000001000', ('l1-died', False)),
     ('an L1 triple fault reading its IDT, not after VMRUN',
