@@ -310,7 +310,7 @@ EMULATOR_SIGNATURES = [
     ('l1-interrupt-not-delivered',
      'L1 hung with a CPU halted, interrupts enabled and a deliverable '
      'vector pending in its local APIC',
-     'tests/vm/NOTES.md, "L1 frozen while L2 boots"', (),
+     'tests/vm/NOTES.md, "L1 frozen while L2 boots"', ('10.0',),
      _l1_interrupt_not_delivered),
     ('hung-before-tests',
      'a level hung while the kernels booted, before any test command',
