@@ -15,7 +15,8 @@
 # include of the -common tree, is pointed into that root.
 #
 # Writes CACHE/kernels/list: one line per flavour, "META KVER HEADERS-DIR".
-# Idempotent: does nothing when the list's packages are all unpacked.
+# Idempotent: does nothing when the list's packages are all unpacked, and
+# resolves nothing again while the apt lists stay the same.
 set -euo pipefail
 
 CACHE=${CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
@@ -33,6 +34,21 @@ deps_of() {
 	apt-cache show "$1=$2" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1 |
 		tr ',|' '\n\n' | sed -n 's/^ *\(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p'
 }
+
+# The resolution below (about 40 apt-cache calls, a second each) depends
+# only on the apt lists and this script: when neither changed since the
+# list was written and its headers are all there, the list stands.
+liststamp=$dir/list.stamp
+fingerprint() {
+	sha1sum "$0" | cut -d' ' -f1
+	stat -c '%n %s %Y' /var/lib/apt/lists/*_Packages* /etc/apt/sources.list \
+		/etc/apt/sources.list.d/* 2>/dev/null || true
+}
+if [ -f "$dir/list" ] && [ "$(fingerprint)" = "$(cat "$liststamp" 2>/dev/null)" ] &&
+   awk '{ print $3 "/Makefile" }' "$dir/list" | xargs -r ls > /dev/null 2>&1; then
+	say "$(wc -l < "$dir/list") flavours in $dir/list (apt lists unchanged)"
+	exit 0
+fi
 
 metas=$(apt-cache pkgnames linux-headers- 2>/dev/null |
 	grep -E '^linux-headers-([0-9]+\.[0-9]+-)?(cloud-|rt-)?amd64$' | sort) || true
@@ -84,4 +100,5 @@ for meta in $metas; do
 	echo "$meta $kver $hd" >> "$list"
 done
 mv "$list" "$dir/list"
+fingerprint > "$liststamp"
 say "$(wc -l < "$dir/list") flavours in $dir/list"
