@@ -33,7 +33,7 @@ KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo
 
 export CACHE BUILD
 
-.PHONY: all modules kunit e2e-tools torture hostside selftests deps kernels series-check demo check bench clean help
+.PHONY: all modules kunit e2e-tools torture hostside selftests deps kernels series-check demo check check-full bench clean help
 
 all: modules
 
@@ -56,6 +56,8 @@ E2E_TOOLS := $(BUILD)/e2e/pvops-stress $(BUILD)/e2e/stale-tlb $(BUILD)/e2e/tlb-b
 E2E_TOOLS += $(BUILD)/e2e/clock-watch
 # clock-bench: tests/bench/clock-guest.
 E2E_TOOLS += $(BUILD)/e2e/clock-bench
+# exit-storm: the testbed's control experiments (tests/vm/NOTES.md).
+E2E_TOOLS += $(BUILD)/e2e/exit-storm
 e2e-tools: $(E2E_TOOLS)
 # They report through the kernel's kselftest.h, from linux-source (make deps).
 KSFT_DIR := $(CACHE)/linux-source/tools/testing/selftests
@@ -96,6 +98,10 @@ check: deps kernels
 		$(MAKE) hostside kunit e2e-tools selftests torture
 	tests/check
 
+# The same with the stress layers at their full lengths (tests/check).
+check-full:
+	$(MAKE) check PVOPS_CHECK=full
+
 # The host series as posted: git am onto linux-source, patches 1..k build.
 series-check: deps
 	tests/series-check
@@ -118,6 +124,7 @@ help:
 	@echo 'make deps       install packages, fetch the cloud kernel into $(CACHE)'
 	@echo 'make demo       boot the nested testbed and show what the guest sees'
 	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
+	@echo 'make check-full the same, the stress layers at their full lengths'
 	@echo 'make bench      benchmarks on the testbed: TLB shootdowns, spinlocks, clock reads'
 	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
 	@echo 'make torture    build torture.ko and locktorture.ko from linux-source'

@@ -40,6 +40,8 @@ MARKERS = {
     'L2-DIED': ('l1-init', "L2's QEMU exited before the guest command ended"),
     'L2-SHUTDOWN': ('l1-init', "L2's triple fault: vcpu=N rip=ADDR exit_int_info=X"),
     'L2-MIGRATED': ('l1-init', 'L2 was migrated N times (host agent)'),
+    'L2-EXITS': ('l1-init', "L2's exits in L1's KVM by kind: exits= io= mmio= halt= irq= "
+                 'hypercalls= (sampled every 2 s while L2 ran)'),
     'L1-EXIT': ('l1-init', "L1's verdict N, then it powers off"),
     'TAP-BEGIN': ('tap.sh', 'the TAP of layer NAME follows'),
     'TAP-END': ('tap.sh', 'the TAP of layer NAME ended'),
