@@ -83,6 +83,9 @@ SYNTHETIC += [
     ('an L2 triple fault delivering an interrupt, under 7.2',
      triple_fault(0xffffffff8eec2277, 0x80000030), '0', '125', False,
      ('l2-silent-reset', True)),
+    ('an L2 triple fault delivering an NMI, under 7.2',
+     triple_fault(0xffffffff8eec2277, 0x80000202), '0', '125', False,
+     ('l2-silent-reset', True)),
 ]
 
 # A hang after the test command started, with a vCPU of L2 at L1's
@@ -107,13 +110,17 @@ VERSIONED = [
     ('an L1 killed at the timeout while booting, under a QEMU no control ran on',
      'an L1 killed at the timeout while booting', '99.0',
      ('hung-before-tests', False)),
-    # Under 10.0 an L2 triple fault is retried only while a #PF was being
-    # delivered (controls reproduced that one).
+    # Under 10.0 an L2 triple fault is retried only while a #PF or an
+    # external interrupt was being delivered (controls reproduced those),
+    # not, say, an NMI.
     ('an L2 triple fault delivering a #PF, under 10.0',
      'an L2 triple fault delivering a #PF, under 7.2', '10.0',
      ('l2-reset-pf-delivery', True)),
     ('an L2 triple fault delivering an interrupt, under 10.0',
      'an L2 triple fault delivering an interrupt, under 7.2', '10.0',
+     ('l2-reset-irq-delivery', True)),
+    ('an L2 triple fault delivering an NMI, under 10.0',
+     'an L2 triple fault delivering an NMI, under 7.2', '10.0',
      ('l2-silent-reset', False)),
 ]
 
