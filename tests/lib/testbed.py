@@ -245,34 +245,31 @@ def _l2_silent_reset(b):
     return b.seen('L2-UP') and _l2_exit_silent(b)
 
 
-def _l2_reset_pf_delivery(b):
-    # ... after L2 had booted, and L1's KVM saw the triple fault while a
-    # page fault was being delivered to L2 (EXITINTINFO: a valid exception,
-    # vector 14): the #PF's delivery faulted, and then #DF's. Seen with
-    # stock KVM and nothing of ours in L2 (C12-q10 in tests/vm/NOTES.md).
+def _l2_reset_delivering(b, mask, value):
+    # ... after L2 had booted, and L1's KVM saw the triple fault while an
+    # event was being delivered to L2: EXITINTINFO & MASK == VALUE. The
+    # event's delivery faulted, and then #DF's.
     if not _l2_silent_reset(b):
         return False
     try:
         info = int(l2_shutdown(b)['exit_int_info'], 16)
     except (KeyError, ValueError):
         return False
-    return info & 0x800007ff == 0x8000030e
+    return info & mask == value
+
+
+def _l2_reset_pf_delivery(b):
+    # ... a page fault (a valid exception, vector 14). Seen with stock KVM
+    # and nothing of ours in L2 (C12-q10 in tests/vm/NOTES.md).
+    return _l2_reset_delivering(b, 0x800007ff, 0x8000030e)
 
 
 def _l2_reset_irq_delivery(b):
-    # ... after L2 had booted, while an external interrupt was delivered to
-    # it (EXITINTINFO: valid, type 0, e.g. the local timer, 0xec, or a
-    # call-function IPI, 0xfb), typically right after L1's KVM injected it
-    # on VMRUN: the delivery faulted, and then #DF's. Seen with stock KVM
-    # and nothing of ours in L2 under an IPI storm (S10 in
-    # tests/vm/NOTES.md).
-    if not _l2_silent_reset(b):
-        return False
-    try:
-        info = int(l2_shutdown(b)['exit_int_info'], 16)
-    except (KeyError, ValueError):
-        return False
-    return info & 0x80000700 == 0x80000000
+    # ... an external interrupt (valid, type 0: e.g. the local timer, 0xec,
+    # or a call-function IPI, 0xfb), typically right after L1's KVM
+    # injected it on VMRUN. Seen with stock KVM and nothing of ours in L2
+    # under an IPI storm (S10 in tests/vm/NOTES.md).
+    return _l2_reset_delivering(b, 0x80000700, 0x80000000)
 
 
 def _l2_reset_booting(b):
