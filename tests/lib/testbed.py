@@ -304,15 +304,15 @@ EMULATOR_SIGNATURES = [
      'tests/vm/NOTES.md, "L1 deaths"', ('10.0',), _vcpu_stack_overflow),
     ('l1-triple-fault-after-vmrun',
      'L1 triple-faulted right after a VMRUN, unable to read its own IDT',
-     'tests/vm/NOTES.md, "L1 deaths"', ('10.0',), _l1_triple_fault_after_vmrun),
+     'tests/vm/NOTES.md, "L1 deaths"', ('10.0', '11.1'), _l1_triple_fault_after_vmrun),
     ('l2-reset-pf-delivery',
      'L2 reset with no message (a triple fault) while a page fault was '
      'delivered to it',
-     'tests/vm/NOTES.md, "L2 resets"', ('10.0',), _l2_reset_pf_delivery),
+     'tests/vm/NOTES.md, "L2 resets"', ('10.0', '11.1'), _l2_reset_pf_delivery),
     ('l2-reset-irq-delivery',
      'L2 reset with no message (a triple fault) while an interrupt was '
      'delivered to it',
-     'tests/vm/NOTES.md, "L2 resets"', ('10.0',), _l2_reset_irq_delivery),
+     'tests/vm/NOTES.md, "L2 resets"', ('10.0', '11.1'), _l2_reset_irq_delivery),
     ('l2-silent-reset',
      'L2 reset with no message (a triple fault) after it had booted',
      'tests/vm/NOTES.md, "L2 resets"', ('7.2',), _l2_silent_reset),

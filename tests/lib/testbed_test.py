@@ -86,6 +86,11 @@ SYNTHETIC += [
     ('an L2 triple fault delivering an NMI, under 7.2',
      triple_fault(0xffffffff8eec2277, 0x80000202), '0', '125', False,
      ('l2-silent-reset', True)),
+    # Under 7.2 no control reproduced a reset while L2 booted.
+    ('an L2 reset while booting', BOOTED[:3] + [
+        'L1: @@ L2-DIED qemu exit 0 before the guest command finished',
+        'L1: @@ L1-EXIT 125'], '0', '125', False,
+     ('l2-reset-booting', False)),
 ]
 
 # A hang after the test command started, with a vCPU of L2 at L1's
@@ -119,6 +124,14 @@ VERSIONED = [
     ('an L2 triple fault delivering an interrupt, under 10.0',
      'an L2 triple fault delivering an interrupt, under 7.2', '10.0',
      ('l2-reset-irq-delivery', True)),
+    # Under 11.1 (the L0 since 2026-12-05) controls have reproduced the
+    # triple faults of the exit storm, not yet an L2 that resets while it
+    # boots.
+    ('an L2 triple fault delivering a #PF, under 11.1',
+     'an L2 triple fault delivering a #PF, under 7.2', '11.1',
+     ('l2-reset-pf-delivery', True)),
+    ('an L2 reset while booting, under 11.1',
+     'an L2 reset while booting', '11.1', ('l2-reset-booting', False)),
     ('an L2 triple fault delivering an NMI, under 10.0',
      'an L2 triple fault delivering an NMI, under 7.2', '10.0',
      ('l2-silent-reset', False)),
