@@ -115,9 +115,12 @@ fetch_l0_qemu() {
 	ver=$(apt-cache "${apt[@]}" -t "$suite" policy qemu-system-x86 | awk '/Candidate:/ { print $2 }')
 	case $ver in *bpo*) ;; *) die "no qemu-system-x86 in $suite (candidate '$ver')" ;; esac
 	say "fetching qemu-system-x86 $ver ($suite) and its libraries"
+	# apt's output goes to a log, shown when it fails (its warning that
+	# root downloads unsandboxed into our cache is noise otherwise).
 	apt-get "${apt[@]}" -t "$suite" install -y -qq --download-only --no-install-recommends \
-		qemu-system-x86 seabios >/dev/null 2>&1 ||
-		die "apt-get could not fetch qemu-system-x86 $ver ($suite) with its libraries"
+		qemu-system-x86 seabios > "$bp/fetch.log" 2>&1 ||
+		{ tail -n 5 "$bp/fetch.log" >&2
+		  die "apt-get could not fetch qemu-system-x86 $ver ($suite) with its libraries"; }
 	for p in "$bp"/cache/archives/*.deb; do
 		dpkg -x "$p" "$dest" || die "dpkg -x $p failed"
 	done
