@@ -36,7 +36,7 @@ MARKERS = {
     'L2-TEXT': ('l2-init', "where L2's kernel text is: _text=ADDR"),
     'GUEST-EXEC': ('l2-init', 'the guest command (--guest-exec) starts'),
     'EXIT': ('l2-init', 'the guest command ended with status N'),
-    'L2-HUNG': ('l1-init', "L2's QEMU was killed at --l2-timeout"),
+    'L2-HUNG': ('l1-init', "L2's QEMU was killed: at --l2-timeout, or not up in 120 s"),
     'L2-DIED': ('l1-init', "L2's QEMU exited before the guest command ended"),
     'L2-SHUTDOWN': ('l1-init', "L2's triple fault: vcpu=N rip=ADDR exit_int_info=X"),
     'L2-MIGRATED': ('l1-init', 'L2 was migrated N times (host agent)'),
