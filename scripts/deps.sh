@@ -145,6 +145,47 @@ fetch_l0_qemu() {
 	say "L0 QEMU: $ver ($suite) in $dest"
 }
 
+# unpack_image PKG VER DEST: apt-get download PKG=VER (an unsigned kernel
+# image) into CACHE/debs and dpkg -x it into DEST; nothing is installed.
+unpack_image() {
+	local deb
+	rm -rf "$CACHE/debs"
+	mkdir -p "$CACHE/debs"
+	(cd "$CACHE/debs" && apt-get download -qq "$1=$2" 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
+	deb=$(ls "$CACHE/debs/$1_"*.deb 2>/dev/null | head -n1)
+	[ -f "$deb" ] || die "apt-get download $1=$2 failed"
+	dpkg -x "$deb" "$3"
+}
+
+# L1's kernel, the KVM host of the testbed (tests/vm/run --l1-kernel
+# host): the cloud image of Debian 12's newer kernel series
+# (bookworm-security), HOST_SERIES, at the point release its meta package
+# names now, unpacked into CACHE/host-image and named in CACHE/host.mk.
+# The guests (L2) stay on the pinned kernel above. Nothing is installed.
+HOST_SERIES=${PVOPS_HOST_SERIES:-6.12}
+fetch_host_kernel() {
+	local meta=linux-image-$HOST_SERIES-$FLAVOUR ver kver img deb stamp=$CACHE/host.mk want
+	ver=$(candidate "$meta")
+	[ -n "$ver" ] || { apt_update; ver=$(candidate "$meta"); }
+	[ -n "$ver" ] || die "no $meta in the apt lists (Debian 12's security suite has it)"
+	kver=$(apt-cache show "$meta=$ver" 2>/dev/null |
+	       sed -n 's/^Depends:.*linux-image-\([^ ]*-'"$FLAVOUR"'\) .*/\1/p' | head -n1)
+	[ -n "$kver" ] || die "$meta $ver names no versioned image"
+	img=linux-image-$kver-unsigned
+	want="PVOPS_HOST_KVER := $kver
+PVOPS_HOST_DEBVER := $ver"
+	if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
+	   [ -f "$CACHE/host-image/boot/vmlinuz-$kver" ]; then
+		say "host kernel up to date: $kver ($ver)"
+		return
+	fi
+	say "fetching $img $ver (L1's kernel)"
+	rm -rf "$CACHE/host-image" "$stamp"
+	unpack_image "$img" "$ver" "$CACHE/host-image"
+	echo "$want" > "$stamp"
+	say "host kernel: $kver ($ver) in $CACHE/host-image"
+}
+
 hdr_ver=$(installed "$HDR")
 src_ver=$(installed "$SRC")
 img_ver=$(candidate "$IMG")
@@ -160,6 +201,7 @@ want="PVOPS_ABI := $abi
 PVOPS_KVER := $abi-$FLAVOUR
 PVOPS_DEBVER := $hdr_ver"
 fetch_l0_qemu
+fetch_host_kernel
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
    [ -f "$CACHE/linux-source/Makefile" ] &&
@@ -169,12 +211,8 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
 fi
 
 say "fetching $IMG $img_ver"
-rm -rf "$CACHE/image" "$CACHE/linux-source" "$CACHE/debs"
-mkdir -p "$CACHE/debs"
-(cd "$CACHE/debs" && apt-get download -qq "$IMG=$img_ver" 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
-deb=$(ls "$CACHE"/debs/"$IMG"_*.deb 2>/dev/null | head -n1)
-[ -f "$deb" ] || die "apt-get download $IMG=$img_ver failed"
-dpkg -x "$deb" "$CACHE/image"
+rm -rf "$CACHE/image" "$CACHE/linux-source"
+unpack_image "$IMG" "$img_ver" "$CACHE/image"
 
 say "unpacking /usr/src/$SRC.tar.xz"
 tar -xf /usr/src/$SRC.tar.xz -C "$CACHE"
