@@ -164,7 +164,7 @@ unpack_image() {
 # The guests (L2) stay on the pinned kernel above. Nothing is installed.
 HOST_SERIES=${PVOPS_HOST_SERIES:-6.12}
 fetch_host_kernel() {
-	local meta=linux-image-$HOST_SERIES-$FLAVOUR ver kver img deb stamp=$CACHE/host.mk want
+	local meta=linux-image-$HOST_SERIES-$FLAVOUR ver kver img stamp=$CACHE/host.mk want
 	ver=$(candidate "$meta")
 	[ -n "$ver" ] || { apt_update; ver=$(candidate "$meta"); }
 	[ -n "$ver" ] || die "no $meta in the apt lists (Debian 12's security suite has it)"
