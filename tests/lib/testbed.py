@@ -318,7 +318,7 @@ EMULATOR_SIGNATURES = [
      'tests/vm/NOTES.md, "L2 resets"', ('7.2',), _l2_silent_reset),
     ('l2-reset-booting',
      'L2 reset with no message (a triple fault) while its kernel booted',
-     'tests/vm/NOTES.md, "L2 resets"', ('10.0',), _l2_reset_booting),
+     'tests/vm/NOTES.md, "L2 resets"', ('10.0', '11.1'), _l2_reset_booting),
     ('l2-lockup-hung',
      'an L2 CPU in a soft lockup and the boot ended by a timeout',
      'tests/vm/NOTES.md, "Lost interrupts"', ('7.2', '10.0'),
