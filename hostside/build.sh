@@ -8,50 +8,67 @@
 #                          selftests build from it)
 #   BUILD/hostside/kvm     kvm.ko kvm-amd.ko kvm-intel.ko, built out of tree
 #                          against the pinned Debian headers, -Werror
+# With --next, the series on the host kernel series instead (hostside/next/
+# series, on linux-source of L1's kernel, CACHE/host-source, against that
+# kernel's headers from make kernels, CACHE/kernels/list), into
+# BUILD/hostside-next/{linux,kvm}.
 # CACHE/linux-source is never written to: patch(1) replaces the files it
 # changes instead of writing through their hard links, every make runs with
 # O= or in a plain copy, and the end of the build checks that no file that
 # is still a hard link was written to.
 #
 # Does nothing when the series, the patches, this script and the pinned
-# kernel did not change (BUILD/hostside/stamp).
+# kernel did not change (OUT/stamp).
 #
-# usage: build.sh [--force]   build (or do nothing when up to date)
-#        build.sh --each      apply 1..k and build, for every k (slow; not
-#                             part of make check), in BUILD/hostside/each
+# usage: build.sh [--next] [--force]   build (or do nothing when up to date)
+#        build.sh [--next] --each      apply 1..k and build, for every k
+#                                      (slow; not part of make check), in
+#                                      OUT/each (OUT: BUILD/hostside[-next])
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$here/.." && pwd)
 CACHE=${CACHE:-$ROOT/.cache}
 BUILD=${BUILD:-$ROOT/build}
-src=$CACHE/linux-source
-out=$BUILD/hostside
 jobs=$(nproc)
 
 say() { echo "hostside: $*"; }
 die() { echo "hostside: $*" >&2; exit 1; }
 
-mode=build
-case ${1-} in
-'') ;;
---force) rm -f "$out/stamp" ;;
---each) mode=each ;;
-*) die "usage: $0 [--force|--each]" ;;
-esac
+mode=build next=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--next) next=1 ;;
+	--force) force=1 ;;
+	--each) mode=each ;;
+	*) die "usage: $0 [--next] [--force|--each]" ;;
+	esac
+	shift
+done
 
-[ -f "$CACHE/pinned.mk" ] || die "no $CACHE/pinned.mk (run make deps)"
-kver=$(sed -n 's/^PVOPS_KVER := //p' "$CACHE/pinned.mk")
-debver=$(sed -n 's/^PVOPS_DEBVER := //p' "$CACHE/pinned.mk")
-kdir=/usr/src/linux-headers-$kver
+if [ $next = 0 ]; then
+	series=$here src=$CACHE/linux-source out=$BUILD/hostside
+	[ -f "$CACHE/pinned.mk" ] || die "no $CACHE/pinned.mk (run make deps)"
+	kver=$(sed -n 's/^PVOPS_KVER := //p' "$CACHE/pinned.mk")
+	debver=$(sed -n 's/^PVOPS_DEBVER := //p' "$CACHE/pinned.mk")
+	kdir=/usr/src/linux-headers-$kver
+else
+	series=$here/next src=$CACHE/host-source out=$BUILD/hostside-next
+	[ -f "$CACHE/host.mk" ] || die "no $CACHE/host.mk (run make deps)"
+	kver=$(sed -n 's/^PVOPS_HOST_KVER := //p' "$CACHE/host.mk")
+	debver=$(sed -n 's/^PVOPS_HOST_DEBVER := //p' "$CACHE/host.mk")
+	kdir=$(awk -v k="$kver" '$2 == k { print $3 }' "$CACHE/kernels/list" 2>/dev/null)
+	[ -n "$kdir" ] || die "no headers of $kver in $CACHE/kernels/list (run make kernels)"
+fi
+[ "${force-}" != 1 ] || rm -f "$out/stamp"
 [ -f "$kdir/Makefile" ] || die "no headers in $kdir (run make deps)"
 [ -f "$src/Makefile" ] || die "no kernel source in $src (run make deps)"
 
 patches=()
 while read -r p; do
 	case $p in ''|'#'*) continue ;; esac
-	[ -f "$here/$p" ] || die "series names $p, which is not in hostside/"
-	patches+=("$here/$p")
-done < "$here/series"
+	[ -f "$series/$p" ] || die "series names $p, which is not in ${series#"$ROOT"/}/"
+	patches+=("$series/$p")
+done < "$series/series"
 
 # touched, kvm_overlay, kvm_kbuild, kvm_trace_checked: shared with
 # tests/series-check.
@@ -146,7 +163,7 @@ fi
 
 id=$( {
 	echo "$kver $debver $(stat -c %Y "$src/Makefile")"
-	cat "$0" "$here/kbuild.sh" "$here/series"
+	cat "$0" "$here/kbuild.sh" "$series/series"
 	[ ${#patches[@]} = 0 ] || cat "${patches[@]}"
 } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$out/stamp" 2>/dev/null)" = "$id" ] &&

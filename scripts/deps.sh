@@ -145,8 +145,9 @@ fetch_l0_qemu() {
 	say "L0 QEMU: $ver ($suite) in $dest"
 }
 
-# unpack_image PKG VER DEST: apt-get download PKG=VER (an unsigned kernel
-# image) into CACHE/debs and dpkg -x it into DEST; nothing is installed.
+# unpack_image PKG VER DEST: apt-get download PKG=VER (a kernel image or
+# source package) into CACHE/debs and dpkg -x it into DEST; nothing is
+# installed.
 unpack_image() {
 	local deb
 	rm -rf "$CACHE/debs"
@@ -160,11 +161,15 @@ unpack_image() {
 # L1's kernel, the KVM host of the testbed (tests/vm/run --l1-kernel
 # host): the cloud image of Debian 12's newer kernel series
 # (bookworm-security), HOST_SERIES, at the point release its meta package
-# names now, unpacked into CACHE/host-image and named in CACHE/host.mk.
-# The guests (L2) stay on the pinned kernel above. Nothing is installed.
+# names now, unpacked into CACHE/host-image and named in CACHE/host.mk; and
+# linux-source-HOST_SERIES of the same point release, unpacked into
+# CACHE/host-source, which the host series on it (hostside/build.sh --next)
+# is applied to. The guests (L2) stay on the pinned kernel above. Nothing
+# is installed.
 HOST_SERIES=${PVOPS_HOST_SERIES:-6.12}
 fetch_host_kernel() {
 	local meta=linux-image-$HOST_SERIES-$FLAVOUR ver kver img stamp=$CACHE/host.mk want
+	local srcpkg=linux-source-$HOST_SERIES srcver tmp
 	ver=$(candidate "$meta")
 	[ -n "$ver" ] || { apt_update; ver=$(candidate "$meta"); }
 	[ -n "$ver" ] || die "no $meta in the apt lists (Debian 12's security suite has it)"
@@ -172,18 +177,30 @@ fetch_host_kernel() {
 	       sed -n 's/^Depends:.*linux-image-\([^ ]*-'"$FLAVOUR"'\) .*/\1/p' | head -n1)
 	[ -n "$kver" ] || die "$meta $ver names no versioned image"
 	img=linux-image-$kver-unsigned
+	srcver=$(candidate "$srcpkg")
+	[ "$srcver" = "$ver" ] ||
+		die "version mismatch: $meta $ver, $srcpkg ${srcver:-none} (apt-get update, then make deps again)"
 	want="PVOPS_HOST_KVER := $kver
 PVOPS_HOST_DEBVER := $ver"
 	if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
-	   [ -f "$CACHE/host-image/boot/vmlinuz-$kver" ]; then
+	   [ -f "$CACHE/host-image/boot/vmlinuz-$kver" ] &&
+	   [ -f "$CACHE/host-source/Makefile" ]; then
 		say "host kernel up to date: $kver ($ver)"
 		return
 	fi
 	say "fetching $img $ver (L1's kernel)"
-	rm -rf "$CACHE/host-image" "$stamp"
+	rm -rf "$CACHE/host-image" "$CACHE/host-source" "$stamp"
 	unpack_image "$img" "$ver" "$CACHE/host-image"
+	say "fetching $srcpkg $ver (the host series' base)"
+	tmp=$CACHE/host-source.deb
+	rm -rf "$tmp"
+	unpack_image "$srcpkg" "$ver" "$tmp"
+	[ -f "$tmp/usr/src/$srcpkg.tar.xz" ] || die "$srcpkg $ver has no usr/src/$srcpkg.tar.xz"
+	tar -xf "$tmp/usr/src/$srcpkg.tar.xz" -C "$tmp"
+	mv "$tmp/$srcpkg" "$CACHE/host-source"
+	rm -rf "$tmp" "$CACHE/debs"
 	echo "$want" > "$stamp"
-	say "host kernel: $kver ($ver) in $CACHE/host-image"
+	say "host kernel: $kver ($ver) in $CACHE/host-image, its source in $CACHE/host-source"
 }
 
 hdr_ver=$(installed "$HDR")

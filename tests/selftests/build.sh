@@ -4,10 +4,12 @@
 # Build the KVM selftests named in tests/selftests/list, statically, so that
 # they run in L1's busybox initramfs.
 #
-# usage: build.sh LINUX_TREE OUT_DIR
+# usage: build.sh LINUX_TREE OUT_DIR [LIST]
 #
-# LINUX_TREE is the patched tree of hostside/build.sh (build/hostside/linux),
-# whose usr/include has the patched uapi headers; make selftests passes it.
+# LINUX_TREE is the patched tree of hostside/build.sh (build/hostside/linux,
+# or build/hostside-next/linux for the series on the host kernel series,
+# whose tests LIST, tests/selftests/list-next, names), whose usr/include has
+# the patched uapi headers; make selftests passes it.
 # When that tree was rebuilt (another series), OUT_DIR is emptied first: the
 # selftests' make does not track the uapi headers its objects depend on.
 set -euo pipefail
@@ -31,6 +33,6 @@ targets=()
 while read -r t; do
 	case $t in ''|'#'*) continue ;; esac
 	targets+=("$out/$t")
-done < "$here/list"
+done < "${3:-$here/list}"
 echo "selftests: building ${#targets[@]} KVM selftests from $src"
 make -s -C "$kvm" EXTRA_CFLAGS=-static OUTPUT="$out" "${targets[@]}"
