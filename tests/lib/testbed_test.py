@@ -102,6 +102,16 @@ SYNTHETIC += [
         'L1: @@ L2-CPU 1 rip=ffffffffc04c0dcc HLT=0 IF=1 CPL=0 l1=__svm_vcpu_run+0x9c',
         'L1: @@ L2-HUNG killed after 100s', 'L1: @@ L1-EXIT 124'],
      '0', '124', False, ('l2-vcpu-at-l1-vmrun', False)),
+    # S18-lt 008 (2026-12-05): the tests passed, then L2 never powered
+    # off (its CPU 0 waiting for vCPU 1 to stop, which sat at L1's VMRUN):
+    # a hang, not a pass.
+    ("an L2 that hung powering off after its guest command exited 0", BOOTED + [
+        'L2: @@ GUEST-EXEC', 'L2: @@ EXIT 0',
+        'L1: @@ L2-CPU 0 rip=ffffffffa3dc3643 HLT=0 IF=0 CPL=0',
+        'L1: @@ L2-CPU 1 rip=ffffffffc047fdcc HLT=0 IF=1 CPL=0 l1=__svm_vcpu_run+0x9c',
+        'L1: @@ L2-HUNG killed after 300s, after the guest command exited 0',
+        'L1: @@ L1-EXIT 124'],
+     '0', '124', False, ('l2-vcpu-at-l1-vmrun', False)),
     ('an L2 that hung with its vCPUs at its own addresses', BOOTED + [
         'L2: @@ GUEST-EXEC',
         'L1: @@ L2-CPU 0 rip=ffffffff9b817a0b HLT=1 IF=1 CPL=0',
