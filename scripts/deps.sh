@@ -14,7 +14,8 @@ CACHE=${CACHE:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
 FLAVOUR=cloud-amd64
 TOOLS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio \
 busybox-static qemu-system-x86 rsync python3 xz-utils perl git ca-certificates \
-dkms sparse gnuplot-nox python3-docutils ccache"
+dkms sparse gnuplot-nox python3-docutils ccache \
+ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev python3-venv"
 
 say() { echo "deps: $*"; }
 die() { echo "deps: $*" >&2; exit 1; }
@@ -76,73 +77,12 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# L0's QEMU, the emulator the whole testbed runs on. QEMU before 10.2
-# loses interrupts between its vCPU threads (a plain read-modify-write of
-# each vCPU's interrupt_request, which froze L1: tests/vm/NOTES.md, "The
-# lead in L0's source"); Debian 12's own is 7.2 and its backports carry
-# 10.0. The backports of the next release carry a current QEMU, built
-# against that release's libraries: its packages and their whole library
-# closure (apt resolves it against an empty package status) are fetched
-# with apt lists of our own in CACHE, the system's apt sources staying as
-# they are and nothing being installed, and unpacked into CACHE/qemu,
-# where usr/bin/qemu-system-x86_64 runs QEMU through the closure's own
-# dynamic loader. tests/vm/run runs L0 from there.
-L0_QEMU_SUITE=${L0_QEMU_SUITE:-trixie-backports}
+# L0's QEMU, the emulator the whole testbed runs on: Debian's source of a
+# current QEMU with our fix of its SVM world switch on two vCPU threads,
+# built into CACHE/qemu (tests/vm/l0-qemu/build.sh says why and how; the
+# last four packages of TOOLS are what it builds with).
 fetch_l0_qemu() {
-	local dest=$CACHE/qemu bp=$CACHE/apt-l0 suite=$L0_QEMU_SUITE rel uri ver lib s p
-	rel=${suite%-backports}
-	if [ -x "$dest/usr/bin/qemu-system-x86_64" ] && [ "$(cat "$dest/suite" 2>/dev/null)" = "$suite" ] &&
-	   [ -f "$dest/version" ] && "$dest/usr/bin/qemu-system-x86_64" --version >/dev/null 2>&1; then
-		say "L0 QEMU up to date: $(cat "$dest/version") ($suite)"
-		return
-	fi
-	# The mirror this machine already uses for its own release.
-	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(TARGET_OF)' 2>/dev/null |
-	      awk -v r="$(. /etc/os-release && echo "$VERSION_CODENAME")" '$2 == r && $3 == "deb" { print $1; exit }')
-	[ -n "$uri" ] || die "no apt source of this release's to take $suite from"
-	rm -rf "$CACHE/apt-backports" "$bp" "$dest"
-	mkdir -p "$bp/lists/partial" "$bp/cache/archives/partial" "$dest"
-	for s in "$rel" "$rel-updates" "$suite"; do
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $s main"
-	done > "$bp/sources.list"
-	: > "$bp/status"
-	local apt=(-o "Dir::Etc::SourceList=$bp/sources.list" -o Dir::Etc::SourceParts=/dev/null
-		   -o "Dir::State::Lists=$bp/lists" -o "Dir::Cache=$bp/cache"
-		   -o "Dir::State::status=$bp/status" -o Debug::NoLocking=1)
-	say "apt-get update ($rel and $suite, lists in $bp)"
-	apt-get "${apt[@]}" update -qq || die "apt-get update of $suite failed"
-	# -t: the suite's packages win over the release's where it has them.
-	ver=$(apt-cache "${apt[@]}" -t "$suite" policy qemu-system-x86 | awk '/Candidate:/ { print $2 }')
-	case $ver in *bpo*) ;; *) die "no qemu-system-x86 in $suite (candidate '$ver')" ;; esac
-	say "fetching qemu-system-x86 $ver ($suite) and its libraries"
-	# apt's output goes to a log, shown when it fails (its warning that
-	# root downloads unsandboxed into our cache is noise otherwise).
-	apt-get "${apt[@]}" -t "$suite" install -y -qq --download-only --no-install-recommends \
-		qemu-system-x86 seabios > "$bp/fetch.log" 2>&1 ||
-		{ tail -n 5 "$bp/fetch.log" >&2
-		  die "apt-get could not fetch qemu-system-x86 $ver ($suite) with its libraries"; }
-	for p in "$bp"/cache/archives/*.deb; do
-		dpkg -x "$p" "$dest" || die "dpkg -x $p failed"
-	done
-	lib=$dest/usr/lib/x86_64-linux-gnu
-	[ -x "$lib/ld-linux-x86-64.so.2" ] || die "no dynamic loader in the closure of $suite's QEMU"
-	mv "$dest/usr/bin/qemu-system-x86_64" "$dest/usr/bin/qemu-system-x86_64.bin"
-	cat > "$dest/usr/bin/qemu-system-x86_64" <<-'EOF'
-	#!/bin/sh
-	# QEMU of another Debian release, with that release's libraries
-	# (scripts/deps.sh, fetch_l0_qemu).
-	r=$(cd "$(dirname "$0")/../.." && pwd)
-	l=$r/usr/lib/x86_64-linux-gnu
-	QEMU_MODULE_DIR=$l/qemu
-	export QEMU_MODULE_DIR
-	exec "$l/ld-linux-x86-64.so.2" --library-path "$l" "$r/usr/bin/qemu-system-x86_64.bin" "$@"
-	EOF
-	chmod +x "$dest/usr/bin/qemu-system-x86_64"
-	"$dest/usr/bin/qemu-system-x86_64" --version >/dev/null ||
-		die "the QEMU of $suite in $dest does not run here"
-	echo "$ver" > "$dest/version"
-	echo "$suite" > "$dest/suite"
-	say "L0 QEMU: $ver ($suite) in $dest"
+	"$(dirname "$0")/../tests/vm/l0-qemu/build.sh" "$CACHE"
 }
 
 # unpack_image PKG VER DEST: apt-get download PKG=VER (a kernel image or
