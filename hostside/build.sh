@@ -45,34 +45,31 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# series_names, series_base, touched, kvm_overlay, kvm_kbuild,
+# kvm_trace_checked: shared with tests/series-check.
+# shellcheck source-path=SCRIPTDIR source=kbuild.sh
+. "$here/kbuild.sh"
+
 if [ $next = 0 ]; then
-	series=$here src=$CACHE/linux-source out=$BUILD/hostside
+	series=$here out=$BUILD/hostside
 	[ -f "$CACHE/pinned.mk" ] || die "no $CACHE/pinned.mk (run make deps)"
-	kver=$(sed -n 's/^PVOPS_KVER := //p' "$CACHE/pinned.mk")
-	debver=$(sed -n 's/^PVOPS_DEBVER := //p' "$CACHE/pinned.mk")
-	kdir=/usr/src/linux-headers-$kver
+	series_base 0
 else
-	series=$here/next src=$CACHE/host-source out=$BUILD/hostside-next
+	series=$here/next out=$BUILD/hostside-next
 	[ -f "$CACHE/host.mk" ] || die "no $CACHE/host.mk (run make deps)"
-	kver=$(sed -n 's/^PVOPS_HOST_KVER := //p' "$CACHE/host.mk")
-	debver=$(sed -n 's/^PVOPS_HOST_DEBVER := //p' "$CACHE/host.mk")
-	kdir=$(awk -v k="$kver" '$2 == k { print $3 }' "$CACHE/kernels/list" 2>/dev/null)
+	series_base 1
 	[ -n "$kdir" ] || die "no headers of $kver in $CACHE/kernels/list (run make kernels)"
 fi
 [ "${force-}" != 1 ] || rm -f "$out/stamp"
 [ -f "$kdir/Makefile" ] || die "no headers in $kdir (run make deps)"
 [ -f "$src/Makefile" ] || die "no kernel source in $src (run make deps)"
 
+[ -f "$series/series" ] || die "no ${series#"$ROOT"/}/series"
 patches=()
 while read -r p; do
-	case $p in ''|'#'*) continue ;; esac
 	[ -f "$series/$p" ] || die "series names $p, which is not in ${series#"$ROOT"/}/"
 	patches+=("$series/$p")
-done < "$series/series"
-
-# touched, kvm_overlay, kvm_kbuild, kvm_trace_checked: shared with
-# tests/series-check.
-. "$here/kbuild.sh"
+done < <(series_names "$series")
 
 # Make TREE a hard-link copy of the pristine source with the first N patches
 # applied and its uapi headers installed into TREE/usr/include.
