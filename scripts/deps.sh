@@ -80,7 +80,7 @@ fi
 # L0's QEMU, the emulator the whole testbed runs on: Debian's source of a
 # current QEMU with our fix of its SVM world switch on two vCPU threads,
 # built into CACHE/qemu (tests/vm/l0-qemu/build.sh says why and how; the
-# last four packages of TOOLS are what it builds with).
+# last line of TOOLS is what it builds with).
 fetch_l0_qemu() {
 	"$(dirname "$0")/../tests/vm/l0-qemu/build.sh" "$CACHE"
 }

@@ -6,8 +6,9 @@
 # L0's QEMU, the emulator the whole testbed runs on, built from Debian's
 # source with the patches in this folder, into CACHE/qemu (usr/bin/
 # qemu-system-x86_64, where tests/vm/run takes it from). Called by make
-# deps; does nothing when CACHE/qemu holds a build of the same source and
-# patches.
+# deps; does nothing when CACHE/qemu holds a build made with the same
+# patches and this same script (whichever source version it took then:
+# CACHE/qemu/version names it).
 #
 # Why a build of our own (tests/vm/NOTES.md, "Root cause: CPU 0's
 # hflags2"): every QEMU Debian ships lets one vCPU thread write back a
