@@ -54,6 +54,14 @@ tap_check() {
 	return $_rc
 }
 
+# A helper for tap_check: "dmesg_clean FROM [MORE]" fails, showing them,
+# when the kernel log after its first FROM lines has a warning, BUG, oops,
+# lockup, RCU stall or hung task (MORE: further grep -E alternatives).
+dmesg_clean() {
+	! dmesg | tail -n +$(($1 + 1)) |
+		grep -E "WARNING:|BUG:|Oops|soft lockup|hard LOCKUP|rcu.*stall|blocked for more than${2:+|$2}"
+}
+
 # A helper for tap_check: "expect WHAT GOT WANT" fails with a clear line.
 expect_eq() {
 	[ "$2" = "$3" ] && return 0

@@ -51,6 +51,10 @@ MARKERS = {
     'HOST-MIGRATE': ('L2 tests', 'request: live-migrate L2'),
     'HOST-STOPCONT': ('L2 tests', 'request: stop L2, continue it later'),
     'HOST-RESEND': ('L2 tests', 'request: send a reply again'),
+    'HOST-NEIGHBOUR': ('L2 tests', 'request: boot a second L2 beside this one, '
+                       'running tests/e2e/neighbour-load for SECS'),
+    'HOST-NEIGHBOUR-WAIT': ('L2 tests', 'request: wait for the second L2 to end'),
+    'NEIGHBOUR-LOADED': ('neighbour-load', "the second L2's modules and load run"),
     'BENCH-START': ('bench', 'a benchmark run and its key=value settings'),
     'BENCH': ('bench', 'one measurement, key=value'),
     'BENCH-NA': ('bench', 'a configuration that cannot run, and why'),
@@ -76,13 +80,17 @@ def marker(line):
 
 class Boot:
     """One boot's logs (tests/vm/run's folder): console.log has every line
-    with its level's prefix ("L1: ", "L2: "), l0.rc QEMU's status in L0."""
+    with its level's prefix ("L1: ", "L2: "; a second L2 beside the first,
+    "L1: L2b: "), l0.rc QEMU's status in L0."""
 
     def __init__(self, folder):
         self.folder = folder
-        self.l1, self.l2, self.marks = [], [], []
+        self.l1, self.l2, self.l2b, self.marks = [], [], [], []
         with open(os.path.join(folder, 'console.log'), errors='replace') as f:
             for line in f.read().splitlines():
+                if line.startswith('L1: L2b: '):
+                    self.l2b.append(line[9:])
+                    continue
                 if line.startswith('L2: '):
                     self.l2.append(line[4:])
                     lvl = 'L2'
