@@ -54,6 +54,13 @@ SYNTHETIC = [
         'L2: @@ GUEST-EXEC', 'L2: [ 5.0] BUG: unable to handle page fault',
         'L1: @@ L2-DIED qemu exit 0 before the guest command finished',
         'L1: @@ L1-EXIT 125'], '0', '125', False, ('l2-died', False)),
+    # A second L2 beside the first (the host agent's neighbour) prints
+    # through L1's console: its kernel's lines are not L1's.
+    ("a second L2's oops is not L1's", BOOTED + [
+        'L2: @@ GUEST-EXEC', 'L1: L2b: [ 5.0] BUG: unable to handle page fault',
+        'L1: L2b: [ 5.1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s!',
+        'L2: not ok 1 - the second VM', 'L2: @@ EXIT 1', 'L1: @@ L1-EXIT 1'],
+     '0', '1', False, ('test-failed', False)),
     # The signature needs all of it: a stack overflow elsewhere is ours.
     ('a stack guard hit outside VMRUN', BOOTED + [
         'L2: @@ GUEST-EXEC',
