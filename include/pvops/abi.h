@@ -2,11 +2,15 @@
 /*
  * The pvops hypercall ABI, as the guest modules see it.
  *
- * The host defines the same values in include/uapi/linux/kvm_para.h (the
- * first patch of hostside/). The guest modules build against kernels whose
- * headers predate that patch, so they take the values from here; make check
- * (tests/abi-check) fails if the two ever disagree. Documented in
- * Documentation/virt/kvm/x86/hypercalls.rst of the patched tree.
+ * Two ABIs. The private hypercall block of the 6.1 host series (hostside/):
+ * the host defines the same values in include/uapi/linux/kvm_para.h (the
+ * first patch of hostside/). And KVM's own numbers and CPUID bits of the
+ * 6.12 host series (hostside/next), at the end of this file. The guest
+ * modules build against kernels whose headers predate both, so they take
+ * the values from here; make check (tests/abi-check, and with --next for
+ * the second) fails if this file and a patched tree ever disagree.
+ * Documented in Documentation/virt/kvm/x86/hypercalls.rst of the patched
+ * trees.
  */
 #ifndef _PVOPS_ABI_H
 #define _PVOPS_ABI_H
@@ -130,5 +134,77 @@ struct kvm_pvops_clock {
 	__u32 clock_flags;
 	__u32 refresh_ms;
 };
+
+/*
+ * The host ABI of the series on Linux 6.12 (hostside/next, patches 0004 and
+ * 0007): KVM's own hypercall numbers, one CPUID bit of KVM_CPUID_FEATURES
+ * (0x40000001 EAX) per capability, no feature query. The guest modules speak
+ * it when CPUID offers it, and the private block above otherwise
+ * (pvops/hostabi.c). No released kernel's headers define these names yet;
+ * each is guarded, so that headers that gain them take precedence, and
+ * tests/abi-check --next compares them with the patched 6.12 tree.
+ * Documented in Documentation/virt/kvm/x86/hypercalls.rst and cpuid.rst of
+ * that tree.
+ */
+
+/* include/uapi/linux/kvm_para.h, hostside/next 0004: the remote TLB flush. */
+#ifndef KVM_HC_FLUSH_TLB
+#define KVM_HC_FLUSH_TLB		13
+#endif
+/* include/uapi/linux/kvm_para.h, hostside/next 0007: the lock wait. */
+#ifndef KVM_HC_LOCK_WAIT
+#define KVM_HC_LOCK_WAIT		14
+#endif
+
+/*
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0004 and 0007: the
+ * CPUID bits that offer KVM_HC_FLUSH_TLB and KVM_HC_LOCK_WAIT. The lock
+ * wait's kick is KVM_HC_KICK_CPU, offered by KVM_FEATURE_PV_UNHALT.
+ */
+#ifndef KVM_FEATURE_PV_FLUSH_TLB_HC
+#define KVM_FEATURE_PV_FLUSH_TLB_HC	18
+#endif
+#ifndef KVM_FEATURE_PV_LOCK_WAIT
+#define KVM_FEATURE_PV_LOCK_WAIT	19
+#endif
+
+/*
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0004: KVM_HC_FLUSH_TLB's
+ * flag in a3 and the longest bitmap in guest memory, in bits. The contract
+ * of KVM_HC_PVOPS_FLUSH_TLB, with the same values; the host adds
+ * -KVM_EOPNOTSUPP (no in-kernel local APIC, or aliased APIC IDs).
+ */
+#ifndef KVM_FLUSH_TLB_GPA
+#define KVM_FLUSH_TLB_GPA		0x1
+#endif
+#ifndef KVM_FLUSH_TLB_MAX_BITS
+#define KVM_FLUSH_TLB_MAX_BITS		4096
+#endif
+
+/*
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0007: KVM_HC_LOCK_WAIT's
+ * results, its flag in a3 and its longest timeout (a2), in ns. The contract
+ * of KVM_HC_PVOPS_LOCK_WAIT, with the same values. The kick is
+ * KVM_HC_KICK_CPU(a0 flags 0, a1 APIC ID), which returns 0 also for an APIC
+ * ID that names no vCPU (KVM_HC_PVOPS_LOCK_KICK returns -KVM_EINVAL).
+ */
+#ifndef KVM_LOCK_WAIT_KICKED
+#define KVM_LOCK_WAIT_KICKED		0
+#endif
+#ifndef KVM_LOCK_WAIT_CHANGED
+#define KVM_LOCK_WAIT_CHANGED		1
+#endif
+#ifndef KVM_LOCK_WAIT_TIMEOUT
+#define KVM_LOCK_WAIT_TIMEOUT		2
+#endif
+#ifndef KVM_LOCK_WAIT_EVENT
+#define KVM_LOCK_WAIT_EVENT		3
+#endif
+#ifndef KVM_LOCK_WAIT_YIELD
+#define KVM_LOCK_WAIT_YIELD		0x1
+#endif
+#ifndef KVM_LOCK_WAIT_MAX_NS
+#define KVM_LOCK_WAIT_MAX_NS		1000000000
+#endif
 
 #endif /* _PVOPS_ABI_H */
