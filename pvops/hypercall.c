@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvops core: the hypercall transport and the host feature query.
+ * pvops core: the hypercall transport and the host ABI's discovery.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,10 +15,10 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-static unsigned int pvops_host_version;
-static u32 pvops_host_hcs;
+/* What the host offers, chosen once at load (pvops_host_query()). */
+static struct pvops_host_abi pvops_abi __ro_after_init;
 
-/* Names of the bits of the KVM_HC_PVOPS_FEATURES bitmap. */
+/* Names of the capabilities: the bits of the KVM_HC_PVOPS_FEATURES bitmap. */
 static const char * const pvops_hc_names[] = {
 	[KVM_HC_PVOPS_FEATURES - KVM_HC_PVOPS_BASE]	= "features",
 	[KVM_HC_PVOPS_FLUSH_TLB - KVM_HC_PVOPS_BASE]	= "flush_tlb",
@@ -53,32 +53,50 @@ long pvops_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 EXPORT_SYMBOL_GPL(pvops_hypercall);
 
 /**
+ * pvops_host_abi() - the host ABI, its capabilities and hypercall numbers
+ *
+ * Chosen when pvops loads, by pvops_host_abi_select(): KVM's own hypercalls
+ * (the 6.12 host series) when CPUID offers them, else the pvops-1 block (the
+ * 6.1 host series) when KVM_HC_PVOPS_FEATURES answers, else none. It does
+ * not change while pvops is loaded.
+ *
+ * Return: the ABI; never NULL.
+ */
+const struct pvops_host_abi *pvops_host_abi(void)
+{
+	return &pvops_abi;
+}
+EXPORT_SYMBOL_GPL(pvops_host_abi);
+
+/**
  * pvops_host_abi_version() - the pvops ABI version the host speaks
  *
- * Return: the version KVM_HC_PVOPS_FEATURES reported at load, or 0 when the
- * host does not service pvops hypercalls (an unpatched KVM, or the ABI
- * turned off with kvm.pvops_hypercalls=0).
+ * Return: the version KVM_HC_PVOPS_FEATURES reported at load, or 0 when
+ * that query is not used: the host speaks the KVM ABI (found by CPUID), or
+ * services no pvops hypercalls (an unpatched KVM, or the ABI turned off
+ * with kvm.pvops_hypercalls=0).
  */
 unsigned int pvops_host_abi_version(void)
 {
-	return pvops_host_version;
+	return pvops_abi.version;
 }
 EXPORT_SYMBOL_GPL(pvops_host_abi_version);
 
 /**
- * pvops_host_features() - the pvops hypercalls the host services
+ * pvops_host_features() - the capabilities the host offers
  *
- * Return: bitmap of KVM_PVOPS_HC_BIT() values, 0 when the host has none.
+ * Return: bitmap of PVOPS_CAP_* values (the KVM_HC_PVOPS_FEATURES bitmap on
+ * the pvops-1 ABI), 0 when the host has none.
  */
 u32 pvops_host_features(void)
 {
-	return pvops_host_hcs;
+	return pvops_abi.caps;
 }
 EXPORT_SYMBOL_GPL(pvops_host_features);
 
 /**
  * pvops_host_feature_name() - name of a bit of pvops_host_features()
- * @bit: bit number (hypercall KVM_HC_PVOPS_BASE + @bit)
+ * @bit: bit number (PVOPS_CAP_*; hypercall KVM_HC_PVOPS_BASE + @bit)
  *
  * Return: a static name, or NULL for a bit this module does not know.
  */
@@ -91,27 +109,40 @@ const char *pvops_host_feature_name(unsigned int bit)
 EXPORT_SYMBOL_GPL(pvops_host_feature_name);
 
 /*
- * Ask the host which pvops hypercalls it services. An unpatched host, or one
- * with the ABI turned off, answers -KVM_ENOSYS: then there are no features,
- * and backends that need them refuse to register, saying so.
+ * Find what the host offers. CPUID's KVM ABI takes precedence; without it,
+ * ask the host which pvops-1 hypercalls it services. An unpatched host, or
+ * one with the ABI turned off, answers -KVM_ENOSYS: then there are no
+ * features, and backends that need them refuse to register, saying so.
  */
 int pvops_host_query(void)
 {
-	long ret = pvops_hypercall(KVM_HC_PVOPS_FEATURES, 0, 0, 0, 0);
+	u32 features = pvops_kvm_features();
+	long query = -KVM_ENOSYS;
+	int ret;
 
-	if (ret < 0) {
+	if (pvops_host_abi_needs_query(features))
+		query = pvops_hypercall(KVM_HC_PVOPS_FEATURES, 0, 0, 0, 0);
+	ret = pvops_host_abi_select(features, query, &pvops_abi);
+	if (ret == -ENODEV) {
 		pr_info("host services no pvops hypercalls (query returned %ld)\n",
-			ret);
+			query);
 		return 0;
 	}
-	if ((ret >> 48) || !KVM_PVOPS_FEATURES_VERSION(ret)) {
+	if (ret) {
 		pr_warn("host answered the pvops query with 0x%lx, not a valid reply; using no host features\n",
-			ret);
+			query);
 		return 0;
 	}
-	pvops_host_version = KVM_PVOPS_FEATURES_VERSION(ret);
-	pvops_host_hcs = KVM_PVOPS_FEATURES_BITMAP(ret);
-	pr_info("host pvops ABI v%u, hypercalls 0x%x\n", pvops_host_version,
-		pvops_host_hcs);
+	if (pvops_abi.abi == PVOPS_ABI_PVOPS) {
+		pr_info("host pvops ABI v%u, hypercalls 0x%x\n", pvops_abi.version,
+			pvops_abi.caps);
+		return 0;
+	}
+	pr_info("host KVM ABI (CPUID), capabilities 0x%x: flush_tlb %u, lock_wait %u, lock_kick %u\n",
+		pvops_abi.caps, pvops_abi.hc_flush_tlb, pvops_abi.hc_lock_wait,
+		pvops_abi.hc_lock_kick);
+	if ((features & BIT(KVM_FEATURE_PV_LOCK_WAIT)) &&
+	    !(pvops_abi.caps & PVOPS_CAP_LOCK_WAIT))
+		pr_info("host offers KVM_HC_LOCK_WAIT without KVM_FEATURE_PV_UNHALT, its kick: no lock wait\n");
 	return 0;
 }

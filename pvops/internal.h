@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvops core: what main.c, hypercall.c and engine.c share.
+ * pvops core: what main.c, hypercall.c, hostabi.c and engine.c share.
  */
 #ifndef _PVOPS_INTERNAL_H
 #define _PVOPS_INTERNAL_H
 
 #include <linux/kobject.h>
+#include <linux/types.h>
+
+struct pvops_host_abi;
 
 int pvops_host_query(void);
+bool pvops_host_abi_needs_query(u32 kvm_features);
+int pvops_host_abi_select(u32 kvm_features, long query,
+			  struct pvops_host_abi *abi);
+int pvops_format_bits(char *buf, size_t size, u32 bits,
+		      const char *(*name_of)(unsigned int bit));
 
 int pvops_engine_init(struct kobject *parent);
 void pvops_engine_exit(void);

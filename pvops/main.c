@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvops core: detects KVM, reads what the host offers (KVM PV features and
- * the pvops hypercalls), and runs the op engine (engine.c).
+ * pvops core: detects KVM, reads what the host offers (KVM PV features, and
+ * the pvops hypercalls of either host ABI), and runs the op engine
+ * (engine.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +37,8 @@ static const char * const pvops_feature_names[] = {
 	[KVM_FEATURE_MSI_EXT_DEST_ID]		= "msi_ext_dest_id",
 	[KVM_FEATURE_HC_MAP_GPA_RANGE]		= "hc_map_gpa_range",
 	[KVM_FEATURE_MIGRATION_CONTROL]		= "migration_control",
+	[KVM_FEATURE_PV_FLUSH_TLB_HC]		= "pv_flush_tlb_hc",
+	[KVM_FEATURE_PV_LOCK_WAIT]		= "pv_lock_wait",
 	[KVM_FEATURE_CLOCKSOURCE_STABLE_BIT]	= "clocksource_stable",
 };
 
@@ -59,8 +62,8 @@ EXPORT_SYMBOL_GPL(pvops_kvm_feature_name);
  * bit that @name_of does not know as "bitN". Always NUL-terminated and
  * truncated to fit @size. Returns the characters written, without the NUL.
  */
-static int pvops_format_bits(char *buf, size_t size, u32 bits,
-			     const char *(*name_of)(unsigned int bit))
+int pvops_format_bits(char *buf, size_t size, u32 bits,
+		      const char *(*name_of)(unsigned int bit))
 {
 	unsigned long b = bits;
 	unsigned int bit;
@@ -135,6 +138,21 @@ static ssize_t host_abi_version_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", pvops_host_abi_version());
 }
 
+static ssize_t host_abi_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	const struct pvops_host_abi *abi = pvops_host_abi();
+
+	switch (abi->abi) {
+	case PVOPS_ABI_KVM:
+		return sysfs_emit(buf, "kvm\n");
+	case PVOPS_ABI_PVOPS:
+		return sysfs_emit(buf, "pvops-%u\n", abi->version);
+	default:
+		return sysfs_emit(buf, "none\n");
+	}
+}
+
 static ssize_t host_features_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
@@ -158,6 +176,7 @@ static ssize_t ops_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
 static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
+static struct kobj_attribute host_abi_attr = __ATTR_RO(host_abi);
 static struct kobj_attribute host_abi_version_attr = __ATTR_RO(host_abi_version);
 static struct kobj_attribute host_features_attr = __ATTR_RO(host_features);
 static struct kobj_attribute ops_attr = __ATTR_RO(ops);
@@ -165,6 +184,7 @@ static struct kobj_attribute ops_attr = __ATTR_RO(ops);
 static struct attribute *pvops_attrs[] = {
 	&hypervisor_attr.attr,
 	&kvm_features_attr.attr,
+	&host_abi_attr.attr,
 	&host_abi_version_attr.attr,
 	&host_features_attr.attr,
 	&ops_attr.attr,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the pvops core: op table, feature names and formatting, and
- * the op engine's registration and switching rules.
+ * KUnit tests for the pvops core: op table, feature names and formatting, the
+ * choice of the host ABI, and the op engine's registration and switching
+ * rules.
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
@@ -13,6 +14,9 @@
 
 #include <pvops/kunit.h>
 #include <pvops/pvops.h>
+
+/* The code under test, built into this module too (no host needed). */
+#include "hostabi.c"
 
 static void pvops_test_op_names(struct kunit *test)
 {
@@ -62,6 +66,10 @@ static void pvops_test_feature_names(struct kunit *test)
 			   "pv_unhalt");
 	KUNIT_EXPECT_STREQ(test, pvops_kvm_feature_name(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT),
 			   "clocksource_stable");
+	KUNIT_EXPECT_STREQ(test, pvops_kvm_feature_name(KVM_FEATURE_PV_FLUSH_TLB_HC),
+			   "pv_flush_tlb_hc");
+	KUNIT_EXPECT_STREQ(test, pvops_kvm_feature_name(KVM_FEATURE_PV_LOCK_WAIT),
+			   "pv_lock_wait");
 	/* Bit 8 was never assigned; 20 is not yet; 64 is out of range. */
 	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(8));
 	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(20));
@@ -99,6 +107,154 @@ static void pvops_test_format_truncates(struct kunit *test)
 	memset(buf, 'x', sizeof(buf));
 	KUNIT_EXPECT_EQ(test, pvops_format_features(buf, 0, U32_MAX), 0);
 	KUNIT_EXPECT_EQ(test, buf[0], 'x');
+}
+
+/*
+ * Choosing the host ABI: pvops_host_abi_select() on the CPUID bits and the
+ * KVM_HC_PVOPS_FEATURES reply of each kind of host.
+ */
+#define KT_KVM_FLUSH	BIT(KVM_FEATURE_PV_FLUSH_TLB_HC)
+#define KT_KVM_WAIT	BIT(KVM_FEATURE_PV_LOCK_WAIT)
+#define KT_UNHALT	BIT(KVM_FEATURE_PV_UNHALT)
+/* What the 6.1 host series' L1 offers: the usual bits, no KVM ABI bit. */
+#define KT_BASE		(BIT(KVM_FEATURE_CLOCKSOURCE2) | BIT(KVM_FEATURE_STEAL_TIME) | \
+			 BIT(KVM_FEATURE_PV_TLB_FLUSH) | BIT(KVM_FEATURE_PV_SEND_IPI))
+/* The 6.1 series' reply: ABI v1, all five hypercalls. */
+#define KT_QUERY_V1	((1L << 32) | 0x1f)
+#define KT_LOCK_CAPS	(PVOPS_CAP_LOCK_WAIT | PVOPS_CAP_LOCK_KICK)
+
+/* What each kind of host must give, field by field. */
+#define KT_KVM_FLUSH_ONLY	{ .abi = PVOPS_ABI_KVM, .caps = PVOPS_CAP_FLUSH_TLB, \
+				  .hc_flush_tlb = 13 }
+#define KT_KVM_LOCK_ONLY	{ .abi = PVOPS_ABI_KVM, .caps = KT_LOCK_CAPS, \
+				  .hc_lock_wait = 14, .hc_lock_kick = 5 }
+#define KT_KVM_ALL		{ .abi = PVOPS_ABI_KVM, \
+				  .caps = PVOPS_CAP_FLUSH_TLB | KT_LOCK_CAPS, \
+				  .hc_flush_tlb = 13, .hc_lock_wait = 14, \
+				  .hc_lock_kick = 5 }
+#define KT_PVOPS_ALL		{ .abi = PVOPS_ABI_PVOPS, .version = 1, .caps = 0x1f, \
+				  .hc_flush_tlb = KVM_HC_PVOPS_FLUSH_TLB, \
+				  .hc_lock_wait = KVM_HC_PVOPS_LOCK_WAIT, \
+				  .hc_lock_kick = KVM_HC_PVOPS_LOCK_KICK }
+#define KT_NONE			{ .abi = PVOPS_ABI_NONE }
+
+struct kt_abi_case {
+	const char *what;
+	u32 features;
+	long query;
+	int ret;
+	struct pvops_host_abi want;
+};
+
+/* Each case gives its result, and asks the query exactly without KVM ABI. */
+static void kt_expect_abis(struct kunit *test, const struct kt_abi_case *c,
+			   unsigned int n)
+{
+	struct pvops_host_abi abi;
+
+	for (; n; n--, c++) {
+		/* Garbage: the function must set every field. */
+		memset(&abi, 0xa5, sizeof(abi));
+		KUNIT_EXPECT_EQ_MSG(test, pvops_host_abi_select(c->features, c->query, &abi),
+				    c->ret, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.abi, c->want.abi, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.version, c->want.version, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.caps, c->want.caps, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.hc_flush_tlb, c->want.hc_flush_tlb, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.hc_lock_wait, c->want.hc_lock_wait, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.hc_lock_kick, c->want.hc_lock_kick, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, pvops_host_abi_needs_query(c->features),
+				    c->want.abi != PVOPS_ABI_KVM, "%s", c->what);
+	}
+}
+
+/* The 6.12 host series: every bit, no query made. */
+static void pvops_test_abi_kvm(struct kunit *test)
+{
+	static const struct kt_abi_case cases[] = {
+		{ "6.12 series", KT_BASE | KT_UNHALT | KT_KVM_FLUSH | KT_KVM_WAIT,
+		  -KVM_ENOSYS, 0, KT_KVM_ALL },
+	};
+
+	KUNIT_EXPECT_EQ(test, KVM_HC_KICK_CPU, 5);
+	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
+}
+
+/* The 6.1 host series: no KVM ABI bit, the query answers. */
+static void pvops_test_abi_pvops(struct kunit *test)
+{
+	static const struct kt_abi_case cases[] = {
+		{ "6.1 series", KT_BASE | KT_UNHALT, KT_QUERY_V1, 0, KT_PVOPS_ALL },
+		/* PV_UNHALT is no KVM ABI bit, nor does pvops-1's kick need it. */
+		{ "6.1 series, no PV_UNHALT", KT_BASE, KT_QUERY_V1, 0, KT_PVOPS_ALL },
+		{ "query only", KT_BASE, (1L << 32) | 0x1, 0,
+		  { .abi = PVOPS_ABI_PVOPS, .version = 1, .caps = PVOPS_CAP_FEATURES } },
+	};
+
+	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
+}
+
+/* Both: the KVM ABI wins, and the pvops-1 reply counts for nothing. */
+static void pvops_test_abi_both(struct kunit *test)
+{
+	static const struct kt_abi_case cases[] = {
+		{ "both", KT_BASE | KT_UNHALT | KT_KVM_FLUSH | KT_KVM_WAIT,
+		  KT_QUERY_V1, 0, KT_KVM_ALL },
+		{ "both, one KVM ABI bit", KT_BASE | KT_UNHALT | KT_KVM_FLUSH,
+		  KT_QUERY_V1, 0, KT_KVM_FLUSH_ONLY },
+	};
+
+	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
+}
+
+/* Neither (a stock host), or a reply that is none: no ABI, no capability. */
+static void pvops_test_abi_neither(struct kunit *test)
+{
+	static const struct kt_abi_case cases[] = {
+		{ "stock host", KT_BASE | KT_UNHALT, -KVM_ENOSYS, -ENODEV, KT_NONE },
+		{ "query from CPL 3", 0, -KVM_EPERM, -ENODEV, KT_NONE },
+		{ "reply with bits 63:48", KT_BASE, KT_QUERY_V1 | (1L << 48),
+		  -EPROTO, KT_NONE },
+		{ "reply with version 0", KT_BASE, 0x1f, -EPROTO, KT_NONE },
+	};
+
+	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
+}
+
+/*
+ * Part of the KVM ABI: the flush without the lock wait; the lock wait
+ * without PV_UNHALT, which gates its kick, KVM_HC_KICK_CPU: no lock
+ * capability, and still the KVM ABI (no query).
+ */
+static void pvops_test_abi_partial(struct kunit *test)
+{
+	static const struct kt_abi_case cases[] = {
+		{ "flush only", KT_BASE | KT_UNHALT | KT_KVM_FLUSH, -KVM_ENOSYS, 0,
+		  KT_KVM_FLUSH_ONLY },
+		{ "flush, lock wait without PV_UNHALT",
+		  KT_BASE | KT_KVM_FLUSH | KT_KVM_WAIT, -KVM_ENOSYS, 0,
+		  KT_KVM_FLUSH_ONLY },
+		{ "lock wait without PV_UNHALT", KT_BASE | KT_KVM_WAIT, KT_QUERY_V1, 0,
+		  { .abi = PVOPS_ABI_KVM } },
+		{ "lock wait only", KT_BASE | KT_UNHALT | KT_KVM_WAIT, -KVM_ENOSYS, 0,
+		  KT_KVM_LOCK_ONLY },
+	};
+
+	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
+}
+
+/* What pvops chose at load agrees with what it reports. */
+static void pvops_test_abi_loaded(struct kunit *test)
+{
+	const struct pvops_host_abi *abi = pvops_host_abi();
+
+	KUNIT_ASSERT_NOT_NULL(test, abi);
+	KUNIT_EXPECT_EQ(test, abi->caps, pvops_host_features());
+	KUNIT_EXPECT_EQ(test, abi->version, pvops_host_abi_version());
+	if (abi->abi != PVOPS_ABI_PVOPS)
+		KUNIT_EXPECT_EQ(test, pvops_host_abi_version(), 0U);
+	KUNIT_EXPECT_EQ(test, abi->abi == PVOPS_ABI_KVM,
+			!pvops_host_abi_needs_query(pvops_kvm_features()));
 }
 
 /*
@@ -314,6 +470,16 @@ static struct kunit_case pvops_test_cases[] = {
 	{}
 };
 
+static struct kunit_case pvops_host_abi_test_cases[] = {
+	KUNIT_CASE(pvops_test_abi_kvm),
+	KUNIT_CASE(pvops_test_abi_pvops),
+	KUNIT_CASE(pvops_test_abi_both),
+	KUNIT_CASE(pvops_test_abi_neither),
+	KUNIT_CASE(pvops_test_abi_partial),
+	KUNIT_CASE(pvops_test_abi_loaded),
+	{}
+};
+
 static struct kunit_case pvops_engine_test_cases[] = {
 	KUNIT_CASE(pvops_test_register_rules),
 	KUNIT_CASE(pvops_test_switch_rules),
@@ -329,12 +495,18 @@ static struct kunit_suite pvops_test_suite = {
 	.test_cases = pvops_test_cases,
 };
 
+static struct kunit_suite pvops_host_abi_test_suite = {
+	.name = "pvops_host_abi",
+	.test_cases = pvops_host_abi_test_cases,
+};
+
 static struct kunit_suite pvops_engine_test_suite = {
 	.name = "pvops_engine",
 	.test_cases = pvops_engine_test_cases,
 };
 
-pvops_kunit_test_suites(&pvops_test_suite, &pvops_engine_test_suite);
+pvops_kunit_test_suites(&pvops_test_suite, &pvops_host_abi_test_suite,
+			&pvops_engine_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the pvops core");
 MODULE_LICENSE("GPL");
