@@ -4,10 +4,14 @@
  * backend for pv_ops.lock.wait and pv_ops.lock.kick, which the kernel's KVM
  * guest code sets to kvm_wait() (HLT) and kvm_kick_cpu() (KVM_HC_KICK_CPU)
  * at boot. The wait tells the host which lock byte it waits on and for
- * which value (KVM_HC_PVOPS_LOCK_WAIT): the host re-reads the byte before it
- * halts the vCPU, bounds the wait with a timeout and says what ended it.
- * The kick (KVM_HC_PVOPS_LOCK_KICK) wakes the waiter, or is remembered for
- * its next wait, and yields to it when it is preempted.
+ * which value: the host re-reads the byte before it halts the vCPU, bounds
+ * the wait with a timeout and says what ended it. The kick wakes the
+ * waiter, or is remembered for its next wait, and yields to it when it is
+ * preempted. On the KVM ABI (the 6.12 host series) the wait is
+ * KVM_HC_LOCK_WAIT and the kick KVM_HC_KICK_CPU, kvm_kick_cpu()'s own; on
+ * the pvops-1 ABI (the 6.1 host series) KVM_HC_PVOPS_LOCK_WAIT and
+ * KVM_HC_PVOPS_LOCK_KICK. The waits have the same arguments and results,
+ * the kicks differ in their arguments only (pvops_host_kick()).
  *
  *   /sys/module/pvspinlock/parameters/activate         switch to it at load
  *   /sys/module/pvspinlock/parameters/wait_timeout_us  bound of one wait
@@ -24,7 +28,7 @@
  * scheme's kick would wake it. It does not, because both schemes use one
  * wake-up flag on the host, the vCPU's pv_unhalted:
  *   - kvm_kick_cpu() (KVM_HC_KICK_CPU) sets it and kicks the vCPU; our kick
- *     does the same;
+ *     does the same (on the KVM ABI it is that very hypercall);
  *   - a HLT (kvm_wait()) ends when it is set, and so does our wait, which
  *     then clears it, as the end of a HLT does;
  *   - a kick that comes before the wait leaves it set, and the next wait,
@@ -78,6 +82,9 @@ struct pvspinlock_stats {
 };
 
 static DEFINE_PER_CPU(struct pvspinlock_stats, pvspinlock_stats);
+
+/* The host's ABI (pvops_host_abi()), set before registering. */
+static const struct pvops_host_abi *pvspinlock_abi __ro_after_init;
 
 static bool activate = true;
 module_param(activate, bool, 0444);
@@ -164,7 +171,7 @@ static void pvspinlock_wait(u8 *ptr, u8 val)
 	 * for the kernel's safe_halt() and halt().
 	 */
 	t0 = local_clock();
-	ret = pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, val,
+	ret = pvops_hypercall(pvspinlock_abi->hc_lock_wait, gpa, val,
 			      (unsigned long)READ_ONCE(wait_timeout_us) * NSEC_PER_USEC,
 			      READ_ONCE(wait_yield) ? KVM_PVOPS_WAIT_YIELD : 0);
 	trace_pvspinlock_wait(gpa, val, ret, local_clock() - t0);
@@ -194,7 +201,7 @@ static void pvspinlock_kick(int cpu)
 	long ret;
 
 	this_cpu_inc(pvspinlock_stats.kicks);
-	ret = pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK, apicid, 0, 0, 0);
+	ret = pvops_host_kick(pvspinlock_abi, apicid);
 	trace_pvspinlock_kick(cpu, apicid, ret);
 	if (ret) {
 		pvspinlock_error(PVOPS_OP_LOCK_KICK, ret);
@@ -205,8 +212,7 @@ static void pvspinlock_kick(int cpu)
 static struct pvops_backend pvspinlock_backend = {
 	.name		= PVSPINLOCK_NAME,
 	.owner		= THIS_MODULE,
-	.host_features	= KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_WAIT) |
-			  KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_KICK),
+	.host_features	= PVOPS_CAP_LOCK_WAIT | PVOPS_CAP_LOCK_KICK,
 	.lock_wait	= pvspinlock_wait,
 	.lock_kick	= pvspinlock_kick,
 };
@@ -245,6 +251,7 @@ static int __init pvspinlock_init(void)
 		pr_err("the kernel runs the native qspinlock (nopvspin, one vCPU or no PV_UNHALT), whose lock algorithm cannot change at runtime\n");
 		return -EOPNOTSUPP;
 	}
+	pvspinlock_abi = pvops_host_abi();
 	ret = pvops_register_backend(&pvspinlock_backend);
 	if (ret)
 		return ret;

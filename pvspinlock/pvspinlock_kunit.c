@@ -3,7 +3,9 @@
  * KUnit tests for pvspinlock: the guest physical address of lock bytes in
  * every kind of kernel memory, checked by the guest and by the host, and
  * the host's lock wait and kick: what ends a wait, the timeout's bound, a
- * kick that comes first, a kick from another vCPU, and bad arguments.
+ * kick that comes first, a kick from another vCPU, and bad arguments, in
+ * the host's ABI (KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU, or the pvops-1
+ * KVM_HC_PVOPS_LOCK_WAIT and KVM_HC_PVOPS_LOCK_KICK).
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -28,18 +30,24 @@
 
 static void kt_need_host(struct kunit *test)
 {
-	u32 want = KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_WAIT) |
-		   KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_KICK);
+	u32 want = PVOPS_CAP_LOCK_WAIT | PVOPS_CAP_LOCK_KICK;
 
 	if ((pvops_host_features() & want) != want)
-		kunit_skip(test, "the host services no pvops lock wait and kick");
+		kunit_skip(test, "the host offers no lock wait and kick");
+}
+
+/* The wait's hypercall, with any arguments, in the host's ABI. */
+static long kt_wait_hc(unsigned long gpa, unsigned long val,
+		       unsigned long timeout_ns, unsigned long flags)
+{
+	return pvops_hypercall(pvops_host_abi()->hc_lock_wait, gpa, val,
+			       timeout_ns, flags);
 }
 
 static long kt_wait_flags(u8 *p, unsigned long val, unsigned long timeout_ns,
 			  unsigned long flags)
 {
-	return pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, pvspinlock_gpa(p), val,
-			       timeout_ns, flags);
+	return kt_wait_hc(pvspinlock_gpa(p), val, timeout_ns, flags);
 }
 
 static long kt_wait(u8 *p, unsigned long val, unsigned long timeout_ns)
@@ -108,7 +116,7 @@ static void kt_check_byte(struct kunit *test, const char *kind, u8 *p)
 	WRITE_ONCE(*p, ~v);
 	KUNIT_EXPECT_EQ_MSG(test, kt_read_phys(gpa), (u8)~v, "%s", kind);
 
-	if (!(pvops_host_features() & KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_WAIT)))
+	if (!(pvops_host_features() & PVOPS_CAP_LOCK_WAIT))
 		return;
 	KUNIT_EXPECT_EQ_MSG(test, kt_wait(p, v, KT_NS_PER_MS),
 			    (long)KVM_PVOPS_WAIT_CHANGED, "%s", kind);
@@ -195,8 +203,7 @@ static void pvspinlock_test_kick_first(struct kunit *test)
 	kt_need_host(test);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	local_irq_save(flags);
-	kick = pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK,
-			       this_cpu_read(x86_cpu_to_apicid), 0, 0, 0);
+	kick = pvops_host_kick(pvops_host_abi(), this_cpu_read(x86_cpu_to_apicid));
 	t0 = local_clock();
 	wait = kt_wait(p, 0, NSEC_PER_SEC);
 	ns = local_clock() - t0;
@@ -259,42 +266,44 @@ static void pvspinlock_test_kick_remote(struct kunit *test)
 	wait_for_completion(&w->ready);
 	/* Most likely asleep in the host by now; if not, the kick waits for it. */
 	msleep(20);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK,
-					      per_cpu(x86_cpu_to_apicid, cpu),
-					      0, 0, 0), 0L);
+	KUNIT_EXPECT_EQ(test, pvops_host_kick(pvops_host_abi(),
+					      per_cpu(x86_cpu_to_apicid, cpu)), 0L);
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&w->done, 10 * HZ));
 	KUNIT_EXPECT_EQ(test, w->ret, (long)KVM_PVOPS_WAIT_KICKED);
 }
 
-/* Every argument the ABI rejects, rejected. */
+/*
+ * Every argument the ABI rejects, rejected. The waits' errors are the same
+ * in both ABIs; only pvops-1's kick rejects an APIC ID that names no vCPU,
+ * or arguments it does not take (KVM_HC_KICK_CPU returns 0 for both).
+ */
 static void pvspinlock_test_errors(struct kunit *test)
 {
+	const struct pvops_host_abi *abi = pvops_host_abi();
 	u8 *p = kunit_kzalloc(test, 1, GFP_KERNEL);
+	long bad_kick;
 	phys_addr_t gpa;
 
 	kt_need_host(test);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	gpa = pvspinlock_gpa(p);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0x100,
-					      KT_NS_PER_MS, 0), (long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0, 0, 0),
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0x100, KT_NS_PER_MS, 0), (long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, 0, 0), (long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, KVM_PVOPS_WAIT_MAX_NS + 1UL, 0),
 			(long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0,
-					      KVM_PVOPS_WAIT_MAX_NS + 1UL, 0),
-			(long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, gpa, 0,
-					      KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD << 1),
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD << 1),
 			(long)-KVM_EINVAL);
 	/* Far beyond the guest's memory, and the top of the address space. */
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, 1UL << 50, 0,
-					      KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_WAIT, ~0UL, 0,
-					      KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK, 0xfffff, 0, 0, 0),
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(1UL << 50, 0, KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(~0UL, 0, KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
+
+	bad_kick = abi->abi == PVOPS_ABI_KVM ? 0 : -KVM_EINVAL;
+	KUNIT_EXPECT_EQ(test, pvops_host_kick(abi, 0xfffff), bad_kick);
+	if (abi->abi == PVOPS_ABI_KVM)
+		return;
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(abi->hc_lock_kick, ~0UL, 0, 0, 0),
 			(long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK, ~0UL, 0, 0, 0),
-			(long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_LOCK_KICK,
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(abi->hc_lock_kick,
 					      raw_cpu_read(x86_cpu_to_apicid), 1, 0, 0),
 			(long)-KVM_EINVAL);
 }

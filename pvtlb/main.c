@@ -2,8 +2,11 @@
 /*
  * pvtlb: remote TLB flushes by hypercall. A pvops backend for
  * pv_ops.mmu.flush_tlb_multi that asks the host to flush the TLBs of the
- * remote target vCPUs (KVM_HC_PVOPS_FLUSH_TLB), running or not, in one
- * hypercall, instead of sending each of them an IPI and waiting for it.
+ * remote target vCPUs, running or not, in one hypercall, instead of sending
+ * each of them an IPI and waiting for it: KVM_HC_FLUSH_TLB on the KVM ABI
+ * (the 6.12 host series, KVM_FEATURE_PV_FLUSH_TLB_HC), KVM_HC_PVOPS_FLUSH_TLB
+ * on the pvops-1 ABI (the 6.1 host series); the same arguments and results,
+ * pvops_host_abi() says which.
  *
  *   /sys/module/pvtlb/parameters/policy         hypercall|hybrid|kvm|native
  *   /sys/module/pvtlb/parameters/hybrid_signal  preempted|running
@@ -71,13 +74,15 @@ static int pvtlb_auto_signal = PVTLB_SIG_PREEMPTED;
 /* The policy asked for at load: a mode of ours, or "kvm"/"native". */
 static char pvtlb_load_policy[16] = "hypercall";
 static bool pvtlb_live;
+/* The flush's hypercall number in the host's ABI; set before registering. */
+static unsigned int pvtlb_hc __ro_after_init;
 static DEFINE_MUTEX(pvtlb_policy_lock);
 
 /* Counters, per CPU, summed when read. */
 struct pvtlb_stats {
 	u64 flushes;		/* calls of pvtlb_flush_tlb_multi() */
 	u64 targets;		/* remote CPUs in their masks */
-	u64 hypercalls;		/* KVM_HC_PVOPS_FLUSH_TLB calls made */
+	u64 hypercalls;		/* flush hypercalls made */
 	u64 memory_form;	/* of those, with the bitmap in memory */
 	u64 ipis_avoided;	/* targets flushed by hypercall */
 	u64 ipi_targets;	/* targets left to the original (hybrid) */
@@ -154,8 +159,8 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 	if (n) {
 		ret = pvtlb_pack(pc->ids, n, pc->bitmap, &args);
 		if (!ret) {
-			ret = pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, args.a0,
-					      args.a1, args.a2, args.a3);
+			ret = pvops_hypercall(pvtlb_hc, args.a0, args.a1,
+					      args.a2, args.a3);
 			st->hypercalls++;
 			if (args.a3 & KVM_PVOPS_FLUSH_GPA)
 				st->memory_form++;
@@ -183,7 +188,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 static struct pvops_backend pvtlb_backend = {
 	.name = KBUILD_MODNAME,
 	.owner = THIS_MODULE,
-	.host_features = KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_FLUSH_TLB),
+	.host_features = PVOPS_CAP_FLUSH_TLB,
 	.flush_tlb_multi = pvtlb_flush_tlb_multi,
 };
 
@@ -320,6 +325,7 @@ static int __init pvtlb_init(void)
 	sprint_symbol_no_offset(orig, (unsigned long)pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI));
 	if (!strcmp(orig, "kvm_flush_tlb_multi"))
 		pvtlb_auto_signal = PVTLB_SIG_RUNNING;
+	pvtlb_hc = pvops_host_abi()->hc_flush_tlb;
 	ret = pvops_register_backend(&pvtlb_backend);
 	if (ret)
 		goto err_free;

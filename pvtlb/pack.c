@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvtlb: a set of APIC IDs as KVM_HC_PVOPS_FLUSH_TLB arguments. Built into
+ * pvtlb: a set of APIC IDs as the flush hypercall's arguments, the same in
+ * both host ABIs (KVM_HC_FLUSH_TLB, KVM_HC_PVOPS_FLUSH_TLB). Built into
  * pvtlb.ko, and included by its KUnit suite, which tests it without
  * loading pvtlb.
  */
@@ -12,7 +13,7 @@
 #include "pvtlb.h"
 
 /**
- * pvtlb_pack() - pack target APIC IDs into KVM_HC_PVOPS_FLUSH_TLB arguments
+ * pvtlb_pack() - pack target APIC IDs into the flush hypercall's arguments
  * @ids: the APIC IDs of the targets, in any order; repeats are harmless
  * @n: the number of entries in @ids
  * @bitmap: PVTLB_BITMAP_BYTES of 8-byte aligned memory in the kernel's

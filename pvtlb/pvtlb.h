@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvtlb: packing a set of target vCPUs into KVM_HC_PVOPS_FLUSH_TLB
- * arguments. Shared by pvtlb.ko and its KUnit suite.
+ * pvtlb: packing a set of target vCPUs into the flush hypercall's arguments
+ * (KVM_HC_FLUSH_TLB, KVM_HC_PVOPS_FLUSH_TLB). Shared by pvtlb.ko and its
+ * KUnit suite.
  */
 #ifndef _PVTLB_PVTLB_H
 #define _PVTLB_PVTLB_H
@@ -14,7 +15,7 @@
 #define PVTLB_BITMAP_BYTES	(KVM_PVOPS_FLUSH_MAX_BITS / 8)
 
 /**
- * struct pvtlb_flush_args - the four arguments of KVM_HC_PVOPS_FLUSH_TLB
+ * struct pvtlb_flush_args - the four arguments of the flush hypercall
  * @a0: bitmap bits 0..63, or the bitmap's guest physical address
  * @a1: bitmap bits 64..127, or the bitmap's length in bits
  * @a2: the APIC ID of bit 0

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for pvtlb: packing target APIC IDs into the arguments of
- * KVM_HC_PVOPS_FLUSH_TLB, and the host's answer to what it packs.
+ * KUnit tests for pvtlb: packing target APIC IDs into the arguments of the
+ * flush hypercall, and the host's answer to what it packs, in the host's ABI
+ * (KVM_HC_FLUSH_TLB or KVM_HC_PVOPS_FLUSH_TLB).
  */
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
@@ -133,14 +134,15 @@ static void pvtlb_test_limit(struct kunit *test)
  */
 static void pvtlb_test_host(struct kunit *test)
 {
+	unsigned int hc = pvops_host_abi()->hc_flush_tlb;
 	unsigned long *b = kt_bitmap(test);
 	struct pvtlb_flush_args a;
 	unsigned int i, n = 0;
 	u32 *ids;
 	int cpu, self;
 
-	if (!(pvops_host_features() & KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_FLUSH_TLB)))
-		kunit_skip(test, "the host services no KVM_HC_PVOPS_FLUSH_TLB");
+	if (!(pvops_host_features() & PVOPS_CAP_FLUSH_TLB))
+		kunit_skip(test, "the host offers no flush hypercall");
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "one vCPU: nothing remote to flush");
 	ids = kunit_kcalloc(test, nr_cpu_ids, sizeof(*ids), GFP_KERNEL);
@@ -151,21 +153,20 @@ static void pvtlb_test_host(struct kunit *test)
 		if (cpu != self)
 			ids[n++] = per_cpu(x86_cpu_to_apicid, cpu);
 	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, n, b, &a), 0);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, a.a0, a.a1,
-					      a.a2, a.a3), (long)n);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, a.a0, a.a1, a.a2, a.a3), (long)n);
 
 	/* The same set as a memory bitmap. */
 	bitmap_zero(b, KVM_PVOPS_FLUSH_MAX_BITS);
 	for (i = 0; i < n; i++)
 		__set_bit(ids[i], b);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, virt_to_phys(b),
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, virt_to_phys(b),
 					      KVM_PVOPS_FLUSH_MAX_BITS, 0,
 					      KVM_PVOPS_FLUSH_GPA), (long)n);
 
 	ids[0] = per_cpu(x86_cpu_to_apicid, self);
 	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, 1, b, &a), 0);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(KVM_HC_PVOPS_FLUSH_TLB, a.a0, a.a1,
-					      a.a2, a.a3), (long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, a.a0, a.a1, a.a2, a.a3),
+			(long)-KVM_EINVAL);
 	put_cpu();
 }
 
