@@ -55,12 +55,11 @@ EXPORT_SYMBOL_GPL(pvops_hypercall);
 /**
  * pvops_host_abi() - the host ABI, its capabilities and hypercall numbers
  *
- * Chosen when pvops loads, by pvops_host_abi_select(): KVM's own hypercalls
- * (the 6.12 host series) when CPUID offers them, else the pvops-1 block (the
- * 6.1 host series) when KVM_HC_PVOPS_FEATURES answers, else none. It does
- * not change while pvops is loaded.
- *
- * Return: the ABI; never NULL.
+ * Return: the ABI, never NULL, chosen by pvops_host_abi_select() when pvops
+ * loaded: KVM's own hypercalls (the 6.12 host series) when CPUID offers
+ * them, else the pvops-1 block (the 6.1 host series) when
+ * KVM_HC_PVOPS_FEATURES answers, else none. It does not change while pvops
+ * is loaded.
  */
 const struct pvops_host_abi *pvops_host_abi(void)
 {
