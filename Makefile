@@ -172,7 +172,7 @@ PVOPS_VERSION ?= 0.1
 DKMS_SRCDIR ?= /usr/src/pvops-$(PVOPS_VERSION)
 DKMS_FILES := Kbuild Kconfig Makefile $(wildcard include/pvops/*.h) \
 	$(foreach d,pvops pvtlb pvspinlock pvclock,$(d)/Kbuild $(wildcard $(d)/*.h) \
-	$(filter-out %.mod.c %_kunit.c %_test_backend.c %_lockload.c %_bench.c, \
+	$(filter-out %.mod.c %_kunit.c %_test_backend.c %_lockload.c %_hcfuzz.c %_bench.c, \
 	$(wildcard $(d)/*.c)))
 
 .PHONY: kconfig-check install uninstall dkms-source dkms-install dkms-uninstall
