@@ -6,14 +6,20 @@
  * host must answer each at once (a lock wait: within its timeout) with one
  * of those values, and harm neither this guest, nor itself, nor another VM.
  *
- * The numbers are the pvops block's, serviced or not, and its neighbours.
+ * The numbers are those of the host's ABI (pvops_host_abi()): on the pvops-1
+ * ABI of the 6.1 host series the pvops block's, serviced or not, and its
+ * neighbours; on the KVM ABI of hostside/next KVM_HC_FLUSH_TLB,
+ * KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU, KVM's unused numbers after
+ * KVM_HC_MAP_GPA_RANGE (12..31) and the old block (gone there). Never
+ * KVM_HC_CLOCK_PAIRING (9: it writes where a0 points) nor KVM_HC_SEND_IPI
+ * (10: random vectors into this guest).
  * Each argument is one of a few kinds of value: 0, small numbers, random
  * 32- and 64-bit numbers, addresses beyond any guest memory, and addresses
  * in a page of this module's (page aligned, 8-byte aligned or not aligned)
  * that holds random bytes: a flush bitmap to read, a lock byte to wait on.
- * One call it never makes: registering a clock page anywhere but in that
- * page (the host would write the page every second). So the page is the
- * host's to write from the first registration on: at the end the module
+ * One call it never makes: registering a clock page (pvops-1) anywhere but
+ * in that page (the host would write the page every second). So the page is
+ * the host's to write from the first registration on: at the end the module
  * unregisters it, and keeps it (leaks it) if that fails.
  *
  * A call that has not returned after stuck_ms is named in dmesg, with its
@@ -26,8 +32,8 @@
  *   summary   "key value" lines: calls, unexpected (results the ABI does
  *             not allow), max_call_us, slow_calls (above stuck_ms),
  *             idle_cpus (kthreads that made no call), clock_unregister
- *             (its result), then "NAME calls N ok N" per hypercall
- *             (ok: a result >= 0)
+ *             (its result; pvops-1 only), then "NAME calls N ok N" per
+ *             serviced hypercall and for "other" (ok: a result >= 0)
  * The first unexpected results are printed in dmesg (at most 10).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -52,12 +58,13 @@
 #include <pvops/abi.h>
 #include <pvops/pvops.h>
 
-/* The numbers drawn: the block and 16 on either side of it. */
+/* The other numbers drawn on pvops-1: the block and 16 on either side. */
 #define HCFUZZ_NR_FIRST		(KVM_HC_PVOPS_BASE - 16)
 #define HCFUZZ_NR_COUNT		(KVM_HC_PVOPS_NR + 32)
-#define HCFUZZ_SERVICED		(KVM_HC_PVOPS_CLOCK - KVM_HC_PVOPS_BASE + 1)
-/* Per-hypercall counts: the serviced ones, then "other" for the rest. */
-#define HCFUZZ_SLOTS		(HCFUZZ_SERVICED + 1)
+/* On the KVM ABI: 12 (KVM_HC_MAP_GPA_RANGE, not enabled here) and up. */
+#define HCFUZZ_KVM_FIRST	12
+#define HCFUZZ_KVM_COUNT	20
+#define HCFUZZ_MAX_SLOTS	6
 #define HCFUZZ_MAX_REPORTS	10
 
 static uint seconds = 20;
@@ -68,14 +75,29 @@ static uint stuck_ms = 5000;
 module_param(stuck_ms, uint, 0444);
 MODULE_PARM_DESC(stuck_ms, "A call slower than this is slow, and named in dmesg while it lasts (default 5000)");
 
-static const char * const hcfuzz_names[HCFUZZ_SLOTS] = {
-	[KVM_HC_PVOPS_FEATURES - KVM_HC_PVOPS_BASE]	= "features",
-	[KVM_HC_PVOPS_FLUSH_TLB - KVM_HC_PVOPS_BASE]	= "flush_tlb",
-	[KVM_HC_PVOPS_LOCK_WAIT - KVM_HC_PVOPS_BASE]	= "lock_wait",
-	[KVM_HC_PVOPS_LOCK_KICK - KVM_HC_PVOPS_BASE]	= "lock_kick",
-	[KVM_HC_PVOPS_CLOCK - KVM_HC_PVOPS_BASE]	= "clock",
-	[HCFUZZ_SERVICED]				= "other",
+struct hcfuzz_hc {
+	unsigned int nr;
+	const char *name;
 };
+
+/* The serviced hypercalls of each ABI; the slot after the last: "other". */
+static const struct hcfuzz_hc hcfuzz_pvops_hcs[] = {
+	{ KVM_HC_PVOPS_FEATURES,	"features" },
+	{ KVM_HC_PVOPS_FLUSH_TLB,	"flush_tlb" },
+	{ KVM_HC_PVOPS_LOCK_WAIT,	"lock_wait" },
+	{ KVM_HC_PVOPS_LOCK_KICK,	"lock_kick" },
+	{ KVM_HC_PVOPS_CLOCK,		"clock" },
+};
+
+static const struct hcfuzz_hc hcfuzz_kvm_hcs[] = {
+	{ KVM_HC_FLUSH_TLB,		"flush_tlb" },
+	{ KVM_HC_LOCK_WAIT,		"lock_wait" },
+	{ KVM_HC_KICK_CPU,		"kick_cpu" },
+};
+
+static const struct hcfuzz_hc *hcfuzz_hcs;
+static unsigned int hcfuzz_nr_hcs;	/* also the "other" slot */
+static bool hcfuzz_kvm_abi;
 
 /* One kthread's state; only it writes there, but for the stop flag. */
 struct hcfuzz_thread {
@@ -85,8 +107,8 @@ struct hcfuzz_thread {
 	u64 start_ns;
 	unsigned int nr;
 	unsigned long a[4];
-	u64 calls[HCFUZZ_SLOTS];
-	u64 ok[HCFUZZ_SLOTS];
+	u64 calls[HCFUZZ_MAX_SLOTS];
+	u64 ok[HCFUZZ_MAX_SLOTS];
 	u64 unexpected;
 	u64 slow;
 	u64 max_ns;
@@ -107,9 +129,17 @@ static struct dentry *hcfuzz_debugfs;
 
 static unsigned int hcfuzz_slot(unsigned int nr)
 {
-	if (nr >= KVM_HC_PVOPS_BASE && nr <= KVM_HC_PVOPS_CLOCK)
-		return nr - KVM_HC_PVOPS_BASE;
-	return HCFUZZ_SERVICED;
+	unsigned int i;
+
+	for (i = 0; i < hcfuzz_nr_hcs; i++)
+		if (hcfuzz_hcs[i].nr == nr)
+			return i;
+	return hcfuzz_nr_hcs;
+}
+
+static const char *hcfuzz_name(unsigned int slot)
+{
+	return slot < hcfuzz_nr_hcs ? hcfuzz_hcs[slot].name : "other";
 }
 
 static bool hcfuzz_any(long ret, const long *allowed, unsigned int n)
@@ -127,14 +157,56 @@ static bool hcfuzz_any(long ret, const long *allowed, unsigned int n)
  * of a VM that is not nested and has an in-kernel local APIC. Where the
  * arguments alone decide the error, only that error is allowed.
  */
-static bool hcfuzz_allowed(unsigned int nr, const unsigned long *a, long ret)
+/*
+ * The flush and the wait have the same arguments and results in both ABIs
+ * (pvops/hostabi.c checks that their constants agree).
+ */
+static bool hcfuzz_flush_allowed(const unsigned long *a, long ret)
 {
 	static const long flush_errors[] = { -KVM_EINVAL, -KVM_E2BIG, -KVM_EFAULT };
+
+	if (a[3] & ~KVM_PVOPS_FLUSH_GPA)
+		return ret == -KVM_EINVAL;
+	if ((a[3] & KVM_PVOPS_FLUSH_GPA) && (a[0] & 7))
+		return ret == -KVM_EINVAL;
+	if (ret > 0)
+		return ret < num_possible_cpus();
+	return hcfuzz_any(ret, flush_errors, ARRAY_SIZE(flush_errors));
+}
+
+static bool hcfuzz_wait_allowed(const unsigned long *a, long ret)
+{
 	static const long wait_results[] = {
 		KVM_PVOPS_WAIT_KICKED, KVM_PVOPS_WAIT_CHANGED,
 		KVM_PVOPS_WAIT_TIMEOUT, KVM_PVOPS_WAIT_EVENT,
 		-KVM_EFAULT,
 	};
+
+	if (a[1] > 0xff || !a[2] || a[2] > KVM_PVOPS_WAIT_MAX_NS ||
+	    (a[3] & ~KVM_PVOPS_WAIT_YIELD))
+		return ret == -KVM_EINVAL;
+	return hcfuzz_any(ret, wait_results, ARRAY_SIZE(wait_results));
+}
+
+/* The KVM ABI (hostside/next): its kick is KVM_HC_KICK_CPU, always 0. */
+static bool hcfuzz_kvm_allowed(unsigned int nr, const unsigned long *a, long ret)
+{
+	switch (nr) {
+	case KVM_HC_FLUSH_TLB:
+		return hcfuzz_flush_allowed(a, ret);
+	case KVM_HC_LOCK_WAIT:
+		return hcfuzz_wait_allowed(a, ret);
+	case KVM_HC_KICK_CPU:
+		return ret == 0;
+	default:
+		return ret == -KVM_ENOSYS;
+	}
+}
+
+static bool hcfuzz_allowed(unsigned int nr, const unsigned long *a, long ret)
+{
+	if (hcfuzz_kvm_abi)
+		return hcfuzz_kvm_allowed(nr, a, ret);
 
 	switch (nr) {
 	case KVM_HC_PVOPS_FEATURES:
@@ -142,18 +214,9 @@ static bool hcfuzz_allowed(unsigned int nr, const unsigned long *a, long ret)
 			return ret == -KVM_EINVAL;
 		return ret == hcfuzz_features;
 	case KVM_HC_PVOPS_FLUSH_TLB:
-		if (a[3] & ~KVM_PVOPS_FLUSH_GPA)
-			return ret == -KVM_EINVAL;
-		if ((a[3] & KVM_PVOPS_FLUSH_GPA) && (a[0] & 7))
-			return ret == -KVM_EINVAL;
-		if (ret > 0)
-			return ret < num_possible_cpus();
-		return hcfuzz_any(ret, flush_errors, ARRAY_SIZE(flush_errors));
+		return hcfuzz_flush_allowed(a, ret);
 	case KVM_HC_PVOPS_LOCK_WAIT:
-		if (a[1] > 0xff || !a[2] || a[2] > KVM_PVOPS_WAIT_MAX_NS ||
-		    (a[3] & ~KVM_PVOPS_WAIT_YIELD))
-			return ret == -KVM_EINVAL;
-		return hcfuzz_any(ret, wait_results, ARRAY_SIZE(wait_results));
+		return hcfuzz_wait_allowed(a, ret);
 	case KVM_HC_PVOPS_LOCK_KICK:
 		if (a[1] || a[2] || a[3])
 			return ret == -KVM_EINVAL;
@@ -204,10 +267,12 @@ static unsigned int hcfuzz_draw_nr(struct rnd_state *rnd)
 {
 	u32 r = prandom_u32_state(rnd);
 
-	/* Mostly the serviced calls, the rest anywhere in the range. */
+	/* Mostly the serviced calls, the rest anywhere in the ranges. */
 	if (r % 4)
-		return KVM_HC_PVOPS_BASE + (r >> 8) % HCFUZZ_SERVICED;
-	return HCFUZZ_NR_FIRST + (r >> 8) % HCFUZZ_NR_COUNT;
+		return hcfuzz_hcs[(r >> 8) % hcfuzz_nr_hcs].nr;
+	if (!hcfuzz_kvm_abi || (r & 0x80))
+		return HCFUZZ_NR_FIRST + (r >> 8) % HCFUZZ_NR_COUNT;
+	return HCFUZZ_KVM_FIRST + (r >> 8) % HCFUZZ_KVM_COUNT;
 }
 
 static void hcfuzz_draw(struct hcfuzz_thread *t)
@@ -221,7 +286,7 @@ static void hcfuzz_draw(struct hcfuzz_thread *t)
 	 * A registration the host would accept: only of our page. Any other
 	 * page-aligned address with a1..a3 zero becomes one beyond memory.
 	 */
-	if (t->nr == KVM_HC_PVOPS_CLOCK && !t->a[1] && !t->a[2] && !t->a[3] &&
+	if (!hcfuzz_kvm_abi && t->nr == KVM_HC_PVOPS_CLOCK && !t->a[1] && !t->a[2] && !t->a[3] &&
 	    !offset_in_page(t->a[0]) && t->a[0] && t->a[0] != hcfuzz_page_pa)
 		t->a[0] = BIT_ULL(52);
 }
@@ -231,7 +296,7 @@ static void hcfuzz_report(struct hcfuzz_thread *t, long ret)
 	if (atomic_inc_return(&hcfuzz_reports) > HCFUZZ_MAX_REPORTS)
 		return;
 	pr_err("unexpected result %ld of %s: nr=%#x a0=%#lx a1=%#lx a2=%#lx a3=%#lx\n",
-	       ret, hcfuzz_names[hcfuzz_slot(t->nr)], t->nr, t->a[0], t->a[1],
+	       ret, hcfuzz_name(hcfuzz_slot(t->nr)), t->nr, t->a[0], t->a[1],
 	       t->a[2], t->a[3]);
 }
 
@@ -281,7 +346,7 @@ static int hcfuzz_fn(void *data)
  */
 static void hcfuzz_unregister(void)
 {
-	if (hcfuzz_unregister_ret != 1)
+	if (hcfuzz_unregister_ret != 1 || hcfuzz_kvm_abi)
 		return;
 	hcfuzz_unregister_ret = pvops_hypercall(KVM_HC_PVOPS_CLOCK, 0, 0, 0, 0);
 	if (hcfuzz_unregister_ret) {
@@ -310,7 +375,7 @@ static int hcfuzz_monitor_fn(void *unused)
 			if (!start || ktime_get_ns() - start <= (u64)stuck_ms * NSEC_PER_MSEC)
 				continue;
 			pr_warn("cpu %u in %s for %llu ms: nr=%#x a0=%#lx a1=%#lx a2=%#lx a3=%#lx\n",
-				i, hcfuzz_names[hcfuzz_slot(READ_ONCE(t->nr))],
+				i, hcfuzz_name(hcfuzz_slot(READ_ONCE(t->nr))),
 				(ktime_get_ns() - start) / NSEC_PER_MSEC, READ_ONCE(t->nr),
 				READ_ONCE(t->a[0]), READ_ONCE(t->a[1]),
 				READ_ONCE(t->a[2]), READ_ONCE(t->a[3]));
@@ -337,7 +402,7 @@ DEFINE_SHOW_ATTRIBUTE(state);
 
 static int summary_show(struct seq_file *m, void *unused)
 {
-	u64 calls[HCFUZZ_SLOTS] = {}, ok[HCFUZZ_SLOTS] = {};
+	u64 calls[HCFUZZ_MAX_SLOTS] = {}, ok[HCFUZZ_MAX_SLOTS] = {};
 	u64 total = 0, unexpected = 0, slow = 0, max_ns = 0;
 	unsigned int i, s, idle = 0;
 
@@ -345,7 +410,7 @@ static int summary_show(struct seq_file *m, void *unused)
 		struct hcfuzz_thread *t = &hcfuzz_threads[i];
 		u64 n = 0;
 
-		for (s = 0; s < HCFUZZ_SLOTS; s++) {
+		for (s = 0; s <= hcfuzz_nr_hcs; s++) {
 			calls[s] += READ_ONCE(t->calls[s]);
 			ok[s] += READ_ONCE(t->ok[s]);
 			n += READ_ONCE(t->calls[s]);
@@ -362,10 +427,10 @@ static int summary_show(struct seq_file *m, void *unused)
 	seq_printf(m, "slow_calls %llu\n", slow);
 	seq_printf(m, "idle_cpus %u\n", idle);
 	/* acquire: the result is set once done is */
-	if (smp_load_acquire(&hcfuzz_done))
+	if (smp_load_acquire(&hcfuzz_done) && !hcfuzz_kvm_abi)
 		seq_printf(m, "clock_unregister %ld\n", hcfuzz_unregister_ret);
-	for (s = 0; s < HCFUZZ_SLOTS; s++)
-		seq_printf(m, "%s calls %llu ok %llu\n", hcfuzz_names[s], calls[s], ok[s]);
+	for (s = 0; s <= hcfuzz_nr_hcs; s++)
+		seq_printf(m, "%s calls %llu ok %llu\n", hcfuzz_name(s), calls[s], ok[s]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(summary);
@@ -392,11 +457,29 @@ static int __init hcfuzz_init(void)
 
 	if (!seconds || seconds > 3600 || !stuck_ms)
 		return -EINVAL;
-	if (!pvops_host_abi_version()) {
+	switch (pvops_host_abi()->abi) {
+	case PVOPS_ABI_KVM:
+		/* All of it, or the oracle's "not serviced" would be wrong. */
+		if (pvops_host_features() != (PVOPS_CAP_FLUSH_TLB | PVOPS_CAP_LOCK_WAIT |
+					      PVOPS_CAP_LOCK_KICK)) {
+			pr_err("the host's KVM ABI lacks the flush or the lock wait\n");
+			return -ENODEV;
+		}
+		hcfuzz_kvm_abi = true;
+		hcfuzz_hcs = hcfuzz_kvm_hcs;
+		hcfuzz_nr_hcs = ARRAY_SIZE(hcfuzz_kvm_hcs);
+		break;
+	case PVOPS_ABI_PVOPS:
+		hcfuzz_hcs = hcfuzz_pvops_hcs;
+		hcfuzz_nr_hcs = ARRAY_SIZE(hcfuzz_pvops_hcs);
+		hcfuzz_features = pvops_hypercall(KVM_HC_PVOPS_FEATURES, 0, 0, 0, 0);
+		break;
+	default:
 		pr_err("the host services no pvops hypercalls: nothing to call\n");
 		return -ENODEV;
 	}
-	hcfuzz_features = pvops_hypercall(KVM_HC_PVOPS_FEATURES, 0, 0, 0, 0);
+	BUILD_BUG_ON(ARRAY_SIZE(hcfuzz_pvops_hcs) >= HCFUZZ_MAX_SLOTS);
+	BUILD_BUG_ON(ARRAY_SIZE(hcfuzz_kvm_hcs) >= HCFUZZ_MAX_SLOTS);
 	hcfuzz_page = (void *)get_zeroed_page(GFP_KERNEL);
 	hcfuzz_threads = kcalloc(num_online_cpus(), sizeof(*hcfuzz_threads), GFP_KERNEL);
 	if (!hcfuzz_page || !hcfuzz_threads) {
