@@ -12,6 +12,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
+#include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/overflow.h>
 #include <linux/stddef.h>
@@ -240,7 +241,7 @@ static __always_inline s64 pvclock_mul_floor(s64 d, s32 m)
 	u32 am = m < 0 ? -(u32)m : (u32)m;
 	u64 q = mul_u64_u32_shr(ad, am, 32);
 	/* The low 32 bits of ad * am, the part the shift drops. */
-	bool inexact = (u32)((u64)(u32)ad * am) != 0;
+	bool inexact = lower_32_bits((u64)lower_32_bits(ad) * am) != 0;
 	bool d_neg = d < 0, m_neg = m < 0;
 
 	if (d_neg == m_neg)
@@ -251,7 +252,8 @@ static __always_inline s64 pvclock_mul_floor(s64 d, s32 m)
 /* ceil(@a * @m / 2^32), for an unsigned @a and @m. */
 static __always_inline u64 pvclock_mul_ceil(u64 a, u32 m)
 {
-	return mul_u64_u32_shr(a, m, 32) + ((u32)((u64)(u32)a * m) != 0);
+	return mul_u64_u32_shr(a, m, 32) +
+	       (lower_32_bits((u64)lower_32_bits(a) * m) != 0);
 }
 
 /**
