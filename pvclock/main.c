@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvclock: a clocksource and a PTP clock read from the clock page that KVM
- * keeps current (KVM_HC_PVOPS_CLOCK), with a count of the clock's
- * disruptions (restore, live migration, TSC changes) in sysfs, as a uevent
- * and as one line in the kernel log.
+ * keeps current, with a count of the clock's disruptions (restore, live
+ * migration, TSC changes, host clock steps) in sysfs, as a uevent and as
+ * one line in the kernel log.
  *
- * The clocksource "pvclock" gives kvmclock's time from one page for every
- * CPU; it is never chosen on its own (low rating): select it through
+ * Two clock pages, in the host ABI pvops chose (pvops_host_abi()): the KVM
+ * ABI's (the 6.12 host series, hostside/next) when CPUID offers
+ * KVM_FEATURE_PV_CLOCK_PAGE: struct kvm_clock_page, registered with
+ * MSR_KVM_CLOCK_PAGE, the host's realtime in terms of kvmclock with an
+ * error bound and a disruption marker; else the pvops-1 ABI's (the 6.1
+ * series): struct kvm_pvops_clock, registered with KVM_HC_PVOPS_CLOCK,
+ * kvmclock's parameters and the host's realtime, refreshed every second.
+ *
+ * The clocksource "pvclock" gives kvmclock's time: from the one pvops-1
+ * page for every CPU, or on the KVM ABI from each vCPU's own kvmclock (the
+ * page adds nothing to it); it is never chosen on its own (low rating): select it through
  * /sys/devices/system/clocksource/clocksource0/current_clocksource. A
  * module cannot give a clocksource a vDSO mode, so while it is the current
  * one clock_gettime() makes a system call (make bench measures the cost).
@@ -20,14 +29,17 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/cc_platform.h>
 #include <linux/clocksource.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
+#include <linux/jump_label.h>
 #include <linux/kvm_para.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/preempt.h>
 #include <linux/ptp_clock_kernel.h>
 #include <linux/slab.h>
 #include <linux/seq_file.h>
@@ -37,6 +49,7 @@
 #include <asm/msr.h>
 #include <asm/pvclock.h>
 #include <asm/kvmclock.h>
+#include <asm/set_memory.h>
 
 #include <pvops/pvops.h>
 
@@ -75,8 +88,26 @@ MODULE_PARM_DESC(poll_ms, "How often the page is checked for a disruption and fo
 /* Keep the clocksource from going backwards this long after registering again. */
 #define PVCLOCK_GUARD_NS	(10 * NSEC_PER_SEC)
 
+/* KVM ABI: register an invalid page again at most this often. */
+#define PVCLOCK_CP_RETRY_NS	(10 * NSEC_PER_SEC)
+
+/* On while the KVM ABI's page is used (MSR_KVM_CLOCK_PAGE), set at load. */
+static DEFINE_STATIC_KEY_FALSE(pvclock_kvm_abi);
+
 static struct {
+	/* The pvops-1 page, or NULL on the KVM ABI. */
 	struct kvm_pvops_clock *page;
+	/* The KVM ABI's page, or NULL on pvops-1. */
+	struct kvm_clock_page *cp;
+	/* MSR_KVM_CLOCK_PAGE on the KVM ABI, 0 on pvops-1. */
+	u32 msr;
+	/* The page was made shared with the host (encrypted guest memory). */
+	bool decrypted;
+	/* Unregistering the KVM ABI's page failed: the host may write it. */
+	bool host_owned;
+	/* KVM ABI: the page was valid at the last poll; kvmclock at the last registration. */
+	bool cp_valid;
+	u64 registered_at;
 	struct platform_device *pdev;
 	struct ptp_clock *ptp;
 	struct delayed_work poll;
@@ -107,6 +138,14 @@ static void notrace pvclock_read(struct pvclock_reading *r)
 	pvclock_page_read(pvc.page, pvclock_rdtsc, r);
 }
 
+/* KVM ABI: the page, read on this vCPU against its own kvmclock. */
+static void pvclock_cp_now(struct pvclock_cp_reading *r)
+{
+	preempt_disable();
+	pvclock_cp_read(pvc.cp, this_cpu_pvti(), pvclock_rdtsc, r);
+	preempt_enable();
+}
+
 /*
  * The page has the same parameters for every CPU while the host's TSC is
  * stable, and kvmclock is then monotonic across CPUs without help. Else,
@@ -116,8 +155,16 @@ static void notrace pvclock_read(struct pvclock_reading *r)
 static u64 notrace pvclock_cs_read(struct clocksource *cs)
 {
 	u8 flags;
-	u64 ns = pvclock_page_ns(pvc.page, pvclock_rdtsc, &flags);
+	u64 ns;
 	s64 last;
+
+	if (static_branch_unlikely(&pvclock_kvm_abi)) {
+		preempt_disable_notrace();
+		ns = pvclock_vcpu_ns(this_cpu_pvti(), pvclock_rdtsc, &flags);
+		preempt_enable_notrace();
+	} else {
+		ns = pvclock_page_ns(pvc.page, pvclock_rdtsc, &flags);
+	}
 
 	if (likely((flags & PVCLOCK_TSC_STABLE_BIT) && !READ_ONCE(pvc.guard)))
 		return ns;
@@ -140,6 +187,59 @@ static struct clocksource pvclock_cs = {
 static long pvclock_register_page(phys_addr_t gpa)
 {
 	return pvops_hypercall(KVM_HC_PVOPS_CLOCK, gpa, 0, 0, 0);
+}
+
+/*
+ * KVM ABI: write MSR_KVM_CLOCK_PAGE, the page's address | KVM_MSR_ENABLED
+ * or 0. The host raises #GP for a write it refuses, and then keeps what
+ * was registered before: -EIO.
+ */
+static int pvclock_cp_write(u64 val)
+{
+	return wrmsrl_safe(pvc.msr, val);
+}
+
+static int pvclock_cp_register(void)
+{
+	return pvclock_cp_write(virt_to_phys(pvc.cp) | KVM_MSR_ENABLED);
+}
+
+/*
+ * If the host refuses to let go of the page, it may write it: it must then
+ * never be freed (pvclock_free_page() leaks it).
+ */
+static void pvclock_cp_unregister(void)
+{
+	int ret = pvclock_cp_write(0);
+
+	if (ret) {
+		pvc.host_owned = true;
+		pr_err("the host refused to unregister the clock page: %pe; leaving the page to it\n",
+		       ERR_PTR(ret));
+	}
+}
+
+/*
+ * Unregister the page of either ABI. The pvops-1 page is freed whatever
+ * the hypercall returns, as it always was.
+ */
+static void pvclock_unregister_page(void)
+{
+	if (pvc.cp)
+		pvclock_cp_unregister();
+	else
+		pvclock_register_page(0);
+}
+
+/* Free the page, shared with the host again if need be; NULL: nothing. */
+static void pvclock_free_page(void *page)
+{
+	if (!page || pvc.host_owned)
+		return;
+	/* A page that cannot be made private again is better leaked. */
+	if (pvc.decrypted && set_memory_encrypted((unsigned long)page, 1))
+		return;
+	free_page((unsigned long)page);
 }
 
 /* PTP clock: the host's CLOCK_REALTIME. It cannot be set or steered. */
@@ -171,6 +271,19 @@ static int pvclock_ptp_gettimex(struct ptp_clock_info *info,
 {
 	struct pvclock_reading r;
 
+	if (static_branch_unlikely(&pvclock_kvm_abi)) {
+		struct pvclock_cp_reading cr;
+
+		ptp_read_system_prets(sts);
+		pvclock_cp_now(&cr);
+		ptp_read_system_postts(sts);
+		/* Not for this kvmclock, or the host has no realtime from the TSC. */
+		if (!cr.valid)
+			return -EOPNOTSUPP;
+		*ts = ns_to_timespec64(cr.realtime);
+		return 0;
+	}
+
 	ptp_read_system_prets(sts);
 	pvclock_read(&r);
 	ptp_read_system_postts(sts);
@@ -181,21 +294,42 @@ static int pvclock_ptp_gettimex(struct ptp_clock_info *info,
 	return 0;
 }
 
-/* One KVM_HC_CLOCK_PAIRING: the host's realtime at a guest TSC value. */
+/*
+ * One KVM_HC_CLOCK_PAIRING: the host's realtime at a guest TSC value, and
+ * kvmclock at that TSC value in @ns: from the pvops-1 page, or on the KVM
+ * ABI from this vCPU's kvmclock, on the vCPU whose TSC the host read.
+ */
+static long pvclock_pair(struct kvm_clock_pairing *pair, u64 *ns)
+{
+	bool kvm_abi = static_branch_unlikely(&pvclock_kvm_abi);
+	long ret;
+
+	if (kvm_abi)
+		preempt_disable();
+	ret = pvops_hypercall(KVM_HC_CLOCK_PAIRING, virt_to_phys(pair),
+			      KVM_CLOCK_PAIRING_WALLCLOCK, 0, 0);
+	if (!ret)
+		*ns = kvm_abi ? pvclock_vcpu_ns_at(this_cpu_pvti(), pair->tsc) :
+				pvclock_page_ns_at(pvc.page, pair->tsc);
+	if (kvm_abi)
+		preempt_enable();
+	return ret;
+}
+
 static int pvclock_pairing(ktime_t *device_time,
 			   struct system_counterval_t *counter, void *cs)
 {
 	struct kvm_clock_pairing *pair = pvc.pair;
 	long ret;
+	u64 ns;
 
-	ret = pvops_hypercall(KVM_HC_CLOCK_PAIRING, virt_to_phys(pair),
-			      KVM_CLOCK_PAIRING_WALLCLOCK, 0, 0);
+	ret = pvclock_pair(pair, &ns);
 	if (ret)
 		return ret == -KVM_EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
 
 	*device_time = ktime_set(pair->sec, pair->nsec);
 	/* Both clocksources count kvmclock's ns, from the same parameters. */
-	counter->cycles = pvclock_page_ns_at(pvc.page, pair->tsc);
+	counter->cycles = ns;
 	counter->cs = cs;
 	return 0;
 }
@@ -240,6 +374,13 @@ static ssize_t host_disruptions_show(struct device *dev,
 {
 	struct pvclock_reading r;
 
+	if (static_branch_unlikely(&pvclock_kvm_abi)) {
+		struct pvclock_cp_reading cr;
+
+		pvclock_cp_now(&cr);
+		return sysfs_emit(buf, "%llu\n", cr.disruption_marker);
+	}
+
 	pvclock_read(&r);
 	return sysfs_emit(buf, "%llu\n", r.disruptions);
 }
@@ -267,6 +408,15 @@ static ssize_t error_bound_ns_show(struct device *dev,
 {
 	struct pvclock_reading r;
 
+	if (static_branch_unlikely(&pvclock_kvm_abi)) {
+		struct pvclock_cp_reading cr;
+
+		pvclock_cp_now(&cr);
+		if (!cr.valid)
+			return -ENODATA;
+		return sysfs_emit(buf, "%llu\n", cr.maxerror);
+	}
+
 	pvclock_read(&r);
 	if (!(r.clock_flags & KVM_PVOPS_CLOCK_REALTIME))
 		return -ENODATA;
@@ -293,8 +443,19 @@ static struct attribute *pvclock_attrs[] = {
 	NULL,
 };
 
+/* The KVM ABI's page has no refresh count: the host writes it when it must. */
+static umode_t pvclock_attr_visible(struct kobject *kobj, struct attribute *attr,
+				    int n)
+{
+	if (attr == &dev_attr_refreshes.attr &&
+	    static_branch_unlikely(&pvclock_kvm_abi))
+		return 0;
+	return attr->mode;
+}
+
 static const struct attribute_group pvclock_attr_group = {
 	.attrs = pvclock_attrs,
+	.is_visible = pvclock_attr_visible,
 };
 
 /*
@@ -304,13 +465,19 @@ static const struct attribute_group pvclock_attr_group = {
  */
 static int vs_kvmclock_show(struct seq_file *m, void *v)
 {
+	struct pvclock_cp_reading cr;
 	struct pvclock_reading r;
 	unsigned long flags;
 	u64 k1, k2;
 
 	local_irq_save(flags);
 	k1 = kvm_clock.read(&kvm_clock);
-	pvclock_read(&r);
+	if (static_branch_unlikely(&pvclock_kvm_abi)) {
+		pvclock_cp_read(pvc.cp, this_cpu_pvti(), pvclock_rdtsc, &cr);
+		r.ns = cr.ns;
+	} else {
+		pvclock_read(&r);
+	}
 	k2 = kvm_clock.read(&kvm_clock);
 	local_irq_restore(flags);
 	seq_printf(m, "%llu %llu %llu\n", k1, r.ns, k2);
@@ -329,8 +496,12 @@ static void pvclock_disrupted(u64 from, u64 to)
 	envp[1] = host;
 	envp[2] = NULL;
 
-	pr_info("clock disrupted (host count %llu -> %llu: restored, migrated or its TSC changed); %lld since load\n",
-		from, to, n);
+	if (static_branch_unlikely(&pvclock_kvm_abi))
+		pr_info("clock disrupted (host marker %llu -> %llu: registered again, restored, migrated or the host's clock stepped); %lld since load\n",
+			from, to, n);
+	else
+		pr_info("clock disrupted (host count %llu -> %llu: restored, migrated or its TSC changed); %lld since load\n",
+			from, to, n);
 	snprintf(count, sizeof(count), "PVCLOCK_DISRUPTIONS=%lld", n);
 	snprintf(host, sizeof(host), "PVCLOCK_HOST_DISRUPTIONS=%llu", to);
 	sysfs_notify(&pvc.pdev->dev.kobj, NULL, "disruptions");
@@ -358,10 +529,53 @@ static void pvclock_reregister(const struct pvclock_reading *r)
 		ret);
 }
 
+/*
+ * KVM ABI: the host writes the page whenever it must (new kvmclock
+ * parameters, a registration, KVM_SET_CLOCK, a step or rate change of its
+ * clock) before any vCPU runs guest code again: there is no refresh to
+ * watch. A page that reads invalid names a kvmclock no vCPU has (memory
+ * restored without the MSR: the host has no registration) or the host has
+ * no realtime from the TSC: register it again, at most every
+ * PVCLOCK_CP_RETRY_NS; writing the registered value again costs one exit
+ * and leaves the marker alone, a new registration changes it.
+ */
+static void pvclock_cp_poll(void)
+{
+	struct pvclock_cp_reading r;
+	int ret;
+
+	pvclock_cp_now(&r);
+	if (r.disruption_marker != pvc.host_disruptions) {
+		pvclock_disrupted(pvc.host_disruptions, r.disruption_marker);
+		pvc.host_disruptions = r.disruption_marker;
+	}
+	if (r.valid) {
+		if (!pvc.cp_valid)
+			pr_info("the clock page is valid again\n");
+		pvc.cp_valid = true;
+		return;
+	}
+	if (pvc.cp_valid ||
+	    (s64)(r.ns - pvc.registered_at) > (s64)PVCLOCK_CP_RETRY_NS) {
+		ret = pvclock_cp_register();
+		pvc.registrations++;
+		pvc.registered_at = r.ns;
+		if (pvc.cp_valid)
+			pr_info("the clock page is not for this vCPU's kvmclock (migrated or restored?): registered it again: %d\n",
+				ret);
+		pvc.cp_valid = false;
+	}
+}
+
 static void pvclock_poll(struct work_struct *work)
 {
 	u64 stale_ns;
 	struct pvclock_reading r;
+
+	if (static_branch_unlikely(&pvclock_kvm_abi)) {
+		pvclock_cp_poll();
+		goto again;
+	}
 
 	pvclock_read(&r);
 	if (r.disruptions != pvc.host_disruptions) {
@@ -383,19 +597,98 @@ static void pvclock_poll(struct work_struct *work)
 	    (s64)(r.ns - atomic64_read(&pvc.last_ns)) > 0)
 		WRITE_ONCE(pvc.guard, false);
 
+again:
 	schedule_delayed_work(&pvc.poll, msecs_to_jiffies(READ_ONCE(poll_ms)));
+}
+
+/*
+ * pvops-1: register the page with KVM_HC_PVOPS_CLOCK; the host fills it in
+ * before the call returns.
+ */
+static int __init pvclock_pvops_start(struct pvclock_reading *r)
+{
+	long hc;
+
+	hc = pvclock_register_page(virt_to_phys(pvc.page));
+	if (hc) {
+		pr_err("the host refused the clock page: %ld\n", hc);
+		return -EIO;
+	}
+	pvc.registrations = 1;
+	pvclock_read(r);
+	if (!r->refreshes || !READ_ONCE(pvc.page->tsc_to_system_mul)) {
+		pr_err("the host took the clock page but did not fill it in\n");
+		pvclock_register_page(0);
+		return -EIO;
+	}
+	pvc.host_disruptions = r->disruptions;
+	pvc.refreshes = r->refreshes;
+	pvc.refreshed_at = r->ns;
+	return 0;
+}
+
+/*
+ * KVM ABI: the reads compare the page with each vCPU's own kvmclock, so
+ * every CPU must have one (not so with no-kvmclock); the page must be
+ * shared with the host in an encrypted guest, as kvmclock's is. Then
+ * register it with MSR_KVM_CLOCK_PAGE: the host writes it before the
+ * WRMSR retires.
+ */
+static int __init pvclock_kvm_start(struct pvclock_cp_reading *r)
+{
+	unsigned int cpu;
+	int ret;
+
+	for_each_possible_cpu(cpu) {
+		if (!per_cpu(hv_clock_per_cpu, cpu)) {
+			pr_err("CPU %u has no kvmclock area: the clock page (MSR_KVM_CLOCK_PAGE) is read against it\n",
+			       cpu);
+			return -ENODEV;
+		}
+	}
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		ret = set_memory_decrypted((unsigned long)pvc.cp, 1);
+		if (ret) {
+			pr_err("cannot share the clock page with the host: %pe\n",
+			       ERR_PTR(ret));
+			return ret;
+		}
+		pvc.decrypted = true;
+	}
+	ret = pvclock_cp_register();
+	if (ret) {
+		/* A refused write changed nothing: no registration to undo. */
+		pr_err("the host refused the clock page (MSR_KVM_CLOCK_PAGE): %pe\n",
+		       ERR_PTR(ret));
+		return -EIO;
+	}
+	pvc.registrations = 1;
+	pvclock_cp_now(r);
+	if (READ_ONCE(pvc.cp->size) < sizeof(*pvc.cp)) {
+		pr_err("the host took the clock page but did not fill it in (size %u)\n",
+		       READ_ONCE(pvc.cp->size));
+		pvclock_cp_unregister();
+		return -EIO;
+	}
+	pvc.host_disruptions = r->disruption_marker;
+	pvc.cp_valid = r->valid;
+	pvc.registered_at = r->ns;
+	return 0;
 }
 
 static int __init pvclock_init(void)
 {
-	struct pvclock_reading r;
+	const struct pvops_host_abi *abi = pvops_host_abi();
+	struct pvclock_cp_reading cr = {};
+	struct pvclock_reading r = {};
 	char ptp_name[16] = "off";
+	char realtime[64];
 	phys_addr_t gpa;
-	long hc;
+	void *page;
 	int ret;
 
-	if (!(pvops_host_features() & KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_CLOCK))) {
-		pr_err("the host does not service the pvops clock page (KVM_HC_PVOPS_CLOCK)\n");
+	if (!abi->msr_clock_page && !abi->hc_clock) {
+		pr_err("the host offers no clock page: neither MSR_KVM_CLOCK_PAGE (CPUID KVM_FEATURE_PV_CLOCK_PAGE) nor the pvops clock page (KVM_HC_PVOPS_CLOCK)\n");
 		return -ENODEV;
 	}
 	if (!rating || rating >= 500) {
@@ -405,30 +698,39 @@ static int __init pvclock_init(void)
 
 	mutex_init(&pvc.pair_lock);
 	INIT_DELAYED_WORK(&pvc.poll, pvclock_poll);
-	pvc.page = (void *)get_zeroed_page(GFP_KERNEL);
+	page = (void *)get_zeroed_page(GFP_KERNEL);
 	pvc.pair = kzalloc(sizeof(*pvc.pair), GFP_KERNEL);
-	if (!pvc.page || !pvc.pair) {
+	if (!page || !pvc.pair) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
+	gpa = virt_to_phys(page);
 
-	gpa = virt_to_phys(pvc.page);
-	hc = pvclock_register_page(gpa);
-	if (hc) {
-		pr_err("the host refused the clock page: %ld\n", hc);
-		ret = -EIO;
-		goto err_free;
+	if (abi->msr_clock_page) {
+		pvc.cp = page;
+		pvc.msr = abi->msr_clock_page;
+		ret = pvclock_kvm_start(&cr);
+		if (ret)
+			goto err_free;
+		static_branch_enable(&pvclock_kvm_abi);
+		if (cr.valid)
+			snprintf(realtime, sizeof(realtime), "given (bound %llu ns)",
+				 cr.maxerror);
+		else
+			snprintf(realtime, sizeof(realtime),
+				 "not given (page not valid)");
+	} else {
+		pvc.page = page;
+		ret = pvclock_pvops_start(&r);
+		if (ret)
+			goto err_free;
+		if (r.clock_flags & KVM_PVOPS_CLOCK_REALTIME)
+			snprintf(realtime, sizeof(realtime), "given (bound %u ns)",
+				 r.error_bound);
+		else
+			snprintf(realtime, sizeof(realtime), "not given (bound %u ns)",
+				 r.error_bound);
 	}
-	pvc.registrations = 1;
-	pvclock_read(&r);
-	if (!r.refreshes || !READ_ONCE(pvc.page->tsc_to_system_mul)) {
-		pr_err("the host took the clock page but did not fill it in\n");
-		ret = -EIO;
-		goto err_unregister;
-	}
-	pvc.host_disruptions = r.disruptions;
-	pvc.refreshes = r.refreshes;
-	pvc.refreshed_at = r.ns;
 
 	pvc.pdev = platform_device_register_simple(KBUILD_MODNAME,
 						   PLATFORM_DEVID_NONE, NULL, 0);
@@ -462,12 +764,16 @@ static int __init pvclock_init(void)
 		snprintf(ptp_name, sizeof(ptp_name), "ptp%d",
 			 ptp_clock_index(pvc.ptp));
 	schedule_delayed_work(&pvc.poll, msecs_to_jiffies(READ_ONCE(poll_ms)));
-	pr_info("clock page at %pa: %s TSC, realtime %s (bound %u ns), host refresh %u ms; clocksource pvclock (rating %u), PTP clock %s\n",
-		&gpa,
-		r.flags & PVCLOCK_TSC_STABLE_BIT ? "stable" : "unstable",
-		r.clock_flags & KVM_PVOPS_CLOCK_REALTIME ? "given" : "not given",
-		r.error_bound, r.refresh_ms, rating,
-		ptp_name);
+	if (pvc.cp)
+		pr_info("clock page at %pa (MSR_KVM_CLOCK_PAGE): %s TSC, realtime %s, marker %llu; clocksource pvclock (rating %u), PTP clock %s\n",
+			&gpa,
+			cr.flags & PVCLOCK_TSC_STABLE_BIT ? "stable" : "unstable",
+			realtime, cr.disruption_marker, rating, ptp_name);
+	else
+		pr_info("clock page at %pa: %s TSC, realtime %s, host refresh %u ms; clocksource pvclock (rating %u), PTP clock %s\n",
+			&gpa,
+			r.flags & PVCLOCK_TSC_STABLE_BIT ? "stable" : "unstable",
+			realtime, r.refresh_ms, rating, ptp_name);
 	return 0;
 
 err_cs:
@@ -477,16 +783,18 @@ err_group:
 err_pdev:
 	platform_device_unregister(pvc.pdev);
 err_unregister:
-	pvclock_register_page(0);
+	pvclock_unregister_page();
 err_free:
 	kfree(pvc.pair);
-	free_page((unsigned long)pvc.page);
+	pvclock_free_page(page);
 	return ret;
 }
 module_init(pvclock_init);
 
 static void __exit pvclock_exit(void)
 {
+	void *page = pvc.cp ? (void *)pvc.cp : (void *)pvc.page;
+
 	debugfs_remove_recursive(pvclock_debugfs);
 	cancel_delayed_work_sync(&pvc.poll);
 	if (pvc.ptp)
@@ -495,11 +803,11 @@ static void __exit pvclock_exit(void)
 	clocksource_unregister(&pvclock_cs);
 	sysfs_remove_group(&pvc.pdev->dev.kobj, &pvclock_attr_group);
 	platform_device_unregister(pvc.pdev);
-	pvclock_register_page(0);
+	pvclock_unregister_page();
 	kfree(pvc.pair);
-	free_page((unsigned long)pvc.page);
+	pvclock_free_page(page);
 }
 module_exit(pvclock_exit);
 
-MODULE_DESCRIPTION("Clocksource and PTP clock from the KVM pvops clock page");
+MODULE_DESCRIPTION("Clocksource and PTP clock from the KVM clock page (MSR_KVM_CLOCK_PAGE or the pvops one)");
 MODULE_LICENSE("GPL");

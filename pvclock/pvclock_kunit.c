@@ -3,7 +3,10 @@
  * KUnit tests for pvclock: the reading of the clock page (the version
  * protocol's retry, the TSC to ns scaling, a TSC behind the reference point
  * or wrapped past 2^64, realtime), on made-up pages; and the host's answer
- * to KVM_HC_PVOPS_CLOCK on a real one.
+ * to KVM_HC_PVOPS_CLOCK on a real one. The same for the KVM ABI's page
+ * (struct kvm_clock_page): validity against the vCPU's kvmclock, realtime
+ * and its bound (signs, large deltas, floor and ceiling), the retries; and
+ * the host's answer to MSR_KVM_CLOCK_PAGE on a real one.
  *
  * The live cases register their own page, which moves the VM's one
  * registration away from a loaded pvclock.ko (it registers again within a
@@ -280,6 +283,383 @@ static void pvclock_test_host_page(struct kunit *test)
 	free_page(page);
 }
 
+/*
+ * The KVM ABI's page, on made-up pages and kvmclock areas. The reference:
+ * the formulas of the contract, with __int128 and an arithmetic shift.
+ */
+static struct kvm_clock_page kt_cp;
+static struct pvclock_vcpu_time_info kt_kvc;
+
+static s64 kt_floor_ref(s64 d, s32 m)
+{
+	return (s64)(((__int128)d * m) >> 32);
+}
+
+static u64 kt_ceil_ref(u64 a, u32 m)
+{
+	unsigned __int128 p = (unsigned __int128)a * m;
+
+	return (u64)(p >> 32) + !!(u32)p;
+}
+
+/* A valid page for a kvmclock at 2 GHz: 2 cycles per ns. */
+static void kt_cp_set(u64 ref_kc, u64 ref_rt, s32 rate_adj, u32 maxerror_rate,
+		      u64 maxerror_ns)
+{
+	memset(&kt_kvc, 0, sizeof(kt_kvc));
+	kt_kvc.version = 6;
+	kt_kvc.tsc_timestamp = 1000;
+	kt_kvc.system_time = 5000000000ULL;
+	kt_kvc.tsc_to_system_mul = 0x80000000U;
+	kt_kvc.tsc_shift = 0;
+	kt_kvc.flags = PVCLOCK_TSC_STABLE_BIT;
+
+	memset(&kt_cp, 0, sizeof(kt_cp));
+	kt_cp.version = 2;
+	kt_cp.tsc_timestamp = kt_kvc.tsc_timestamp;
+	kt_cp.system_time = kt_kvc.system_time;
+	kt_cp.tsc_to_system_mul = kt_kvc.tsc_to_system_mul;
+	kt_cp.tsc_shift = kt_kvc.tsc_shift;
+	kt_cp.flags = PVCLOCK_TSC_STABLE_BIT;
+	kt_cp.size = sizeof(kt_cp);
+	kt_cp.disruption_marker = 7;
+	kt_cp.ref_kvmclock_ns = ref_kc;
+	kt_cp.ref_realtime_ns = ref_rt;
+	kt_cp.rate_adj = rate_adj;
+	kt_cp.maxerror_rate = maxerror_rate;
+	kt_cp.maxerror_ns = maxerror_ns;
+	kt_meanwhile = NULL;
+}
+
+/* The TSC value at which kvmclock reads @ns (at 2 GHz from kt_cp_set()). */
+static u64 kt_tsc_at(u64 ns)
+{
+	return kt_kvc.tsc_timestamp + 2 * (ns - kt_kvc.system_time);
+}
+
+static void kt_cp_read(struct pvclock_cp_reading *r)
+{
+	kt_calls = 0;
+	pvclock_cp_read(&kt_cp, &kt_kvc, kt_read_tsc, r);
+}
+
+/* The arithmetic alone, against the 128-bit reference, signs and rounding. */
+static void pvclock_test_cp_arith(struct kunit *test)
+{
+	static const s64 ds[] = {
+		0, 1, -1, 2, -2, 4294967295LL, -4294967295LL, 4294967296LL,
+		-4294967296LL, 4294967297LL, -4294967297LL, 1000000007LL,
+		-1000000007LL, 1LL << 40, -(1LL << 40), S64_MAX, S64_MIN + 1,
+		S64_MIN,
+	};
+	static const s32 ms[] = {
+		0, 1, -1, 2, -2, 4194303, -4194303, 0x7fff, -0x8000, S32_MAX,
+		S32_MIN,
+	};
+	static const u32 us[] = { 0, 1, 27, 0x10000, 0x80000000U, U32_MAX };
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(ds); i++) {
+		for (j = 0; j < ARRAY_SIZE(ms); j++)
+			KUNIT_EXPECT_EQ_MSG(test, pvclock_mul_floor(ds[i], ms[j]),
+					    kt_floor_ref(ds[i], ms[j]),
+					    "d %lld rate %d", ds[i], ms[j]);
+		for (j = 0; j < ARRAY_SIZE(us); j++) {
+			u64 a = ds[i] < 0 ? -(u64)ds[i] : (u64)ds[i];
+
+			KUNIT_EXPECT_EQ_MSG(test, pvclock_mul_ceil(a, us[j]),
+					    kt_ceil_ref(a, us[j]),
+					    "|d| %llu rate %u", a, us[j]);
+		}
+	}
+	/* floor rounds towards minus infinity, ceil towards plus infinity. */
+	KUNIT_EXPECT_EQ(test, pvclock_mul_floor(1, 1), 0LL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_floor(-1, 1), -1LL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_floor(1, -1), -1LL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_floor(-1, -1), 0LL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_floor(1LL << 32, -1), -1LL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_floor((1LL << 32) + 1, -1), -2LL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_floor(-(1LL << 32), 3), -3LL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_ceil(1, 1), 1ULL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_ceil(1ULL << 32, 1), 1ULL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_ceil((1ULL << 32) + 1, 1), 2ULL);
+	KUNIT_EXPECT_EQ(test, pvclock_mul_ceil(0, U32_MAX), 0ULL);
+	/* |d| = 2^63 (d = S64_MIN) at the largest rate: no overflow. */
+	KUNIT_EXPECT_EQ(test, pvclock_mul_ceil(1ULL << 63, U32_MAX),
+			(1ULL << 63) - (1ULL << 31));
+}
+
+/* A valid page: realtime and the bound at and around the reference. */
+static void pvclock_test_cp_valid(struct kunit *test)
+{
+	/* rate_adj -2^22: realtime runs about 977 ppm slower than kvmclock. */
+	static const s32 rates[] = { 0, 1000, -1000, 4194303, -4194304 };
+	static const s64 ds[] = {
+		0, 1, -1, 999, -999, 1000000000LL, -1000000000LL,
+		86400LL * NSEC_PER_SEC, -86400LL * NSEC_PER_SEC,
+	};
+	const u64 ref_kc = 6000000000ULL, ref_rt = 1700000000ULL * NSEC_PER_SEC;
+	struct pvclock_cp_reading r;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(rates); i++) {
+		for (j = 0; j < ARRAY_SIZE(ds); j++) {
+			s64 d = ds[j];
+
+			kt_cp_set(ref_kc, ref_rt, rates[i], 28, 8);
+			kt_tsc = kt_tsc_at(ref_kc + d);
+			kt_cp_read(&r);
+			KUNIT_ASSERT_TRUE(test, r.valid);
+			KUNIT_EXPECT_EQ(test, r.ns, ref_kc + d);
+			KUNIT_EXPECT_EQ(test, r.tsc, kt_tsc);
+			KUNIT_EXPECT_EQ_MSG(test, r.realtime,
+					    ref_rt + d + kt_floor_ref(d, rates[i]),
+					    "d %lld rate_adj %d", d, rates[i]);
+			KUNIT_EXPECT_EQ_MSG(test, r.maxerror,
+					    8 + kt_ceil_ref(d < 0 ? -d : d, 28),
+					    "d %lld", d);
+			KUNIT_EXPECT_EQ(test, r.retries, 0U);
+			KUNIT_EXPECT_EQ(test, r.disruption_marker, 7ULL);
+		}
+	}
+	/* One day ahead at +1000 units: 86400 s * 1000 / 2^32 = 20116567.6 ns. */
+	kt_cp_set(ref_kc, ref_rt, 1000, 0, 8);
+	kt_tsc = kt_tsc_at(ref_kc + 86400ULL * NSEC_PER_SEC);
+	kt_cp_read(&r);
+	KUNIT_EXPECT_EQ(test, r.realtime - ref_rt, 86400ULL * NSEC_PER_SEC + 20116567);
+	KUNIT_EXPECT_EQ(test, r.maxerror, 8ULL);
+	/* ...and behind: floor takes -20116568. */
+	kt_tsc = kt_tsc_at(ref_kc - 86400ULL * NSEC_PER_SEC);
+	kt_cp_read(&r);
+	KUNIT_EXPECT_EQ(test, (s64)(r.realtime - ref_rt),
+			-86400LL * NSEC_PER_SEC - 20116568);
+
+	/* The other fields come through. */
+	kt_cp_set(ref_kc, ref_rt, 0, 1, 8);
+	kt_cp.clock_flags = KVM_CLOCK_PAGE_TAI_VALID | KVM_CLOCK_PAGE_LEAP_PENDING;
+	kt_cp.tai_offset_sec = 37;
+	kt_tsc = kt_tsc_at(ref_kc);
+	kt_cp_read(&r);
+	KUNIT_EXPECT_EQ(test, r.clock_flags, (u32)(KVM_CLOCK_PAGE_TAI_VALID |
+						    KVM_CLOCK_PAGE_LEAP_PENDING));
+	KUNIT_EXPECT_EQ(test, r.tai_offset, 37);
+	KUNIT_EXPECT_EQ(test, r.flags, (u8)PVCLOCK_TSC_STABLE_BIT);
+	/* A bound that would pass 2^64 saturates. */
+	kt_cp_set(ref_kc, ref_rt, 0, U32_MAX, U64_MAX - 10);
+	kt_tsc = kt_tsc_at(ref_kc + NSEC_PER_SEC);
+	kt_cp_read(&r);
+	KUNIT_EXPECT_EQ(test, r.maxerror, U64_MAX);
+}
+
+/* Invalid: no STABLE bit on either side, or other kvmclock parameters. */
+static void pvclock_test_cp_invalid(struct kunit *test)
+{
+	struct pvclock_cp_reading r;
+	unsigned int i;
+
+	for (i = 0; i < 7; i++) {
+		kt_cp_set(6000000000ULL, 1ULL << 60, 0, 0, 8);
+		kt_cp.disruption_marker = 11;
+		switch (i) {
+		case 0:
+			kt_cp.flags = 0;
+			break;
+		case 1:
+			kt_kvc.flags = 0;
+			break;
+		case 2:
+			kt_cp.tsc_timestamp++;
+			break;
+		case 3:
+			kt_cp.system_time--;
+			break;
+		case 4:
+			kt_cp.tsc_to_system_mul ^= 1;
+			break;
+		case 5:
+			kt_cp.tsc_shift = 1;
+			break;
+		case 6:
+			/* A zeroed page: never written by this host. */
+			memset(&kt_cp, 0, sizeof(kt_cp));
+			kt_cp.disruption_marker = 11;
+			break;
+		}
+		kt_tsc = kt_tsc_at(7000000000ULL);
+		kt_cp_read(&r);
+		KUNIT_EXPECT_FALSE_MSG(test, r.valid, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, r.maxerror, U64_MAX, "case %u", i);
+		/* kvmclock and the marker are read all the same. */
+		KUNIT_EXPECT_EQ_MSG(test, r.ns, 7000000000ULL, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, r.disruption_marker, 11ULL, "case %u", i);
+	}
+}
+
+/* The host writes the page while the guest reads it: new parameters. */
+static void kt_cp_host_writes(void)
+{
+	kt_cp.version++;
+	kt_kvc.version++;
+	kt_kvc.system_time = 9000000000ULL;
+	kt_cp.system_time = 9000000000ULL;
+	kt_cp.ref_kvmclock_ns = 10000000000ULL;
+	kt_cp.disruption_marker++;
+	kt_kvc.version++;
+	kt_cp.version++;
+}
+
+/* The host finishes a write of the page begun before the read. */
+static void kt_cp_host_finishes(void)
+{
+	kt_cp.ref_realtime_ns += 500;
+	kt_cp.version++;
+}
+
+/* The host finishes an update of the vCPU's kvmclock begun before the read. */
+static void kt_kvc_host_finishes(void)
+{
+	kt_kvc.system_time += 100;
+	kt_kvc.version++;
+}
+
+/* The host updates the vCPU's kvmclock, not the page: now a mismatch. */
+static void kt_kvc_host_writes(void)
+{
+	kt_kvc.version++;
+	kt_kvc.system_time += 100;
+	kt_kvc.version++;
+}
+
+static void pvclock_test_cp_retry(struct kunit *test)
+{
+	const u64 ref_kc = 6000000000ULL, ref_rt = 1ULL << 60;
+	struct pvclock_cp_reading r;
+	u64 tsc0;
+	u8 flags;
+
+	/* A write between the page's two version reads: read both again. */
+	kt_cp_set(ref_kc, ref_rt, 0, 0, 8);
+	kt_meanwhile = kt_cp_host_writes;
+	kt_tsc = kt_tsc_at(ref_kc + 1000);
+	kt_cp_read(&r);
+	/* Once for the kvmclock area, once for the page. */
+	KUNIT_EXPECT_EQ(test, r.retries, 2U);
+	KUNIT_EXPECT_EQ(test, kt_calls, 3U);
+	KUNIT_EXPECT_TRUE(test, r.valid);
+	KUNIT_EXPECT_EQ(test, r.disruption_marker, 8ULL);
+	/* kvmclock 4 s later at the same TSC; 1000 ns after the new reference. */
+	KUNIT_EXPECT_EQ(test, r.ns, 10000000000ULL + 1000);
+	KUNIT_EXPECT_EQ(test, r.realtime, ref_rt + 1000);
+
+	/* The page's version is odd when the read starts. */
+	kt_cp_set(ref_kc, ref_rt, 0, 0, 8);
+	kt_cp.version = 3;
+	kt_meanwhile = kt_cp_host_finishes;
+	kt_tsc = kt_tsc_at(ref_kc);
+	kt_cp_read(&r);
+	KUNIT_EXPECT_EQ(test, r.retries, 1U);
+	KUNIT_EXPECT_EQ(test, r.realtime, ref_rt + 500);
+	KUNIT_EXPECT_EQ(test, kt_cp.version, 4U);
+
+	/*
+	 * The kvmclock area's version is odd when the read starts, for new
+	 * parameters that the page has already.
+	 */
+	kt_cp_set(ref_kc, ref_rt, 0, 0, 8);
+	kt_tsc = kt_tsc_at(ref_kc);
+	kt_kvc.version = 7;
+	kt_kvc.system_time -= 100;
+	kt_meanwhile = kt_kvc_host_finishes;
+	kt_cp_read(&r);
+	KUNIT_EXPECT_EQ(test, r.retries, 1U);
+	KUNIT_EXPECT_TRUE(test, r.valid);
+	KUNIT_EXPECT_EQ(test, r.ns, ref_kc);
+	KUNIT_EXPECT_EQ(test, kt_kvc.version, 8U);
+
+	/* A kvmclock update alone during the read: retried, then a mismatch. */
+	kt_cp_set(ref_kc, ref_rt, 0, 0, 8);
+	kt_meanwhile = kt_kvc_host_writes;
+	kt_tsc = kt_tsc_at(ref_kc);
+	kt_cp_read(&r);
+	KUNIT_EXPECT_EQ(test, r.retries, 1U);
+	KUNIT_EXPECT_FALSE(test, r.valid);
+	KUNIT_EXPECT_EQ(test, r.ns, ref_kc + 100);
+
+	/* The clocksource's read and the cross timestamp's conversion. */
+	kt_cp_set(ref_kc, ref_rt, 0, 0, 8);
+	tsc0 = kt_tsc_at(ref_kc);
+	kt_meanwhile = kt_kvc_host_writes;
+	kt_calls = 0;
+	kt_tsc = kt_tsc_at(ref_kc + 10);
+	KUNIT_EXPECT_EQ(test, pvclock_vcpu_ns(&kt_kvc, kt_read_tsc, &flags),
+			ref_kc + 10 + 100);
+	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
+	KUNIT_EXPECT_EQ(test, flags, (u8)PVCLOCK_TSC_STABLE_BIT);
+	KUNIT_EXPECT_EQ(test, pvclock_vcpu_ns_at(&kt_kvc, tsc0), ref_kc + 100);
+}
+
+/* The live cases on the KVM ABI: a page of ours registered by MSR. */
+static void kt_need_msr(struct kunit *test)
+{
+	if (!pvops_host_abi()->msr_clock_page)
+		kunit_skip(test, "the host offers no MSR_KVM_CLOCK_PAGE");
+}
+
+static void pvclock_test_msr_page(struct kunit *test)
+{
+	struct pvclock_cp_reading r, r2;
+	struct kvm_clock_page *p;
+	unsigned long page;
+	u64 gpa, real;
+
+	kt_need_msr(test);
+	page = get_zeroed_page(GFP_KERNEL);
+	KUNIT_ASSERT_NE(test, page, 0UL);
+	p = (void *)page;
+	gpa = virt_to_phys(p);
+
+	/* Refused writes raise #GP and write nothing. */
+	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, gpa | 0x2 | KVM_MSR_ENABLED),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, gpa), -EIO);
+	/* Beyond any MAXPHYADDR (not a constant: sparse sees through wrmsrl_safe()). */
+	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE,
+					  BIT_ULL(52) | gpa | KVM_MSR_ENABLED), -EIO);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, PAGE_SIZE));
+
+	KUNIT_ASSERT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, gpa | KVM_MSR_ENABLED), 0);
+	/* Written before the WRMSR retired. */
+	KUNIT_EXPECT_EQ(test, p->size, (u16)sizeof(*p));
+	KUNIT_EXPECT_EQ(test, p->version & 1, 0U);
+	preempt_disable();
+	pvclock_cp_read(p, this_cpu_pvti(), kt_rdtsc, &r);
+	preempt_enable();
+	real = ktime_get_real_ns();
+	KUNIT_EXPECT_TRUE(test, r.valid);
+	KUNIT_EXPECT_GE(test, r.maxerror, 1ULL);
+	/* The host's realtime and ours: the same NTP'd clock, roughly. */
+	KUNIT_EXPECT_LT_MSG(test, abs((s64)(real - r.realtime)), (s64)NSEC_PER_SEC,
+			    "page %llu, CLOCK_REALTIME %llu", r.realtime, real);
+	/* Monotonic on this CPU over a few thousand reads. */
+	for (int i = 0; i < 5000; i++) {
+		preempt_disable();
+		pvclock_cp_read(p, this_cpu_pvti(), kt_rdtsc, &r2);
+		preempt_enable();
+		KUNIT_ASSERT_TRUE(test, r2.valid);
+		KUNIT_ASSERT_GE(test, r2.realtime, r.realtime);
+		r = r2;
+	}
+	/* The guest writing the same value again leaves the marker alone. */
+	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, gpa | KVM_MSR_ENABLED), 0);
+	preempt_disable();
+	pvclock_cp_read(p, this_cpu_pvti(), kt_rdtsc, &r2);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, r2.disruption_marker, r.disruption_marker);
+
+	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, 0), 0);
+	free_page(page);
+}
+
 static struct kunit_case pvclock_cases[] = {
 	KUNIT_CASE(pvclock_test_scale),
 	KUNIT_CASE(pvclock_test_before_reference),
@@ -288,6 +668,11 @@ static struct kunit_case pvclock_cases[] = {
 	KUNIT_CASE(pvclock_test_retry),
 	KUNIT_CASE(pvclock_test_host_bad_args),
 	KUNIT_CASE(pvclock_test_host_page),
+	KUNIT_CASE(pvclock_test_cp_arith),
+	KUNIT_CASE(pvclock_test_cp_valid),
+	KUNIT_CASE(pvclock_test_cp_invalid),
+	KUNIT_CASE(pvclock_test_cp_retry),
+	KUNIT_CASE(pvclock_test_msr_page),
 	{}
 };
 

@@ -26,16 +26,18 @@ static_assert(KVM_LOCK_WAIT_EVENT == KVM_PVOPS_WAIT_EVENT);
 static_assert(KVM_LOCK_WAIT_YIELD == KVM_PVOPS_WAIT_YIELD);
 static_assert(KVM_LOCK_WAIT_MAX_NS == KVM_PVOPS_WAIT_MAX_NS);
 
-/* The CPUID bits that offer the KVM ABI's hypercalls. */
+/* The CPUID bits that offer the KVM ABI's hypercalls and clock page. */
 #define PVOPS_KVM_ABI_BITS	(BIT(KVM_FEATURE_PV_FLUSH_TLB_HC) | \
-				 BIT(KVM_FEATURE_PV_LOCK_WAIT))
+				 BIT(KVM_FEATURE_PV_LOCK_WAIT) | \
+				 BIT(KVM_FEATURE_PV_CLOCK_PAGE))
 
 /**
  * pvops_host_abi_needs_query() - whether to ask KVM_HC_PVOPS_FEATURES
  * @kvm_features: CPUID 0x40000001 EAX (KVM_FEATURE_* bits)
  *
- * Return: true when CPUID offers none of the KVM ABI's hypercalls
- * (KVM_FEATURE_PV_FLUSH_TLB_HC, KVM_FEATURE_PV_LOCK_WAIT), so that only the
+ * Return: true when CPUID offers none of the KVM ABI's capabilities
+ * (KVM_FEATURE_PV_FLUSH_TLB_HC, KVM_FEATURE_PV_LOCK_WAIT,
+ * KVM_FEATURE_PV_CLOCK_PAGE), so that only the
  * pvops-1 query can offer anything; false when the KVM ABI is offered,
  * which takes precedence.
  */
@@ -53,12 +55,14 @@ bool pvops_host_abi_needs_query(u32 kvm_features)
  * @abi: filled in: with the ABI chosen on success, PVOPS_ABI_NONE and no
  *	capability on an error
  *
- * The KVM ABI when CPUID has KVM_FEATURE_PV_FLUSH_TLB_HC or
- * KVM_FEATURE_PV_LOCK_WAIT: the flush (KVM_HC_FLUSH_TLB) with the first;
- * the lock wait (KVM_HC_LOCK_WAIT) and kick (KVM_HC_KICK_CPU) with the
- * second and KVM_FEATURE_PV_UNHALT, which gates the kick (a wait that no
- * kick can end is no capability). Otherwise the pvops-1 ABI when @query is
- * a valid reply: its version and bitmap of KVM_HC_PVOPS_* hypercalls.
+ * The KVM ABI when CPUID has KVM_FEATURE_PV_FLUSH_TLB_HC,
+ * KVM_FEATURE_PV_LOCK_WAIT or KVM_FEATURE_PV_CLOCK_PAGE: the flush
+ * (KVM_HC_FLUSH_TLB) with the first; the lock wait (KVM_HC_LOCK_WAIT) and
+ * kick (KVM_HC_KICK_CPU) with the second and KVM_FEATURE_PV_UNHALT, which
+ * gates the kick (a wait that no kick can end is no capability); the clock
+ * page (MSR_KVM_CLOCK_PAGE) with the third. Otherwise the pvops-1 ABI when
+ * @query is a valid reply: its version and bitmap of KVM_HC_PVOPS_*
+ * hypercalls, the clock page's being KVM_HC_PVOPS_CLOCK.
  *
  * Return: 0 when an ABI was chosen (the KVM ABI may offer no capability:
  * KVM_FEATURE_PV_LOCK_WAIT without KVM_FEATURE_PV_UNHALT); -ENODEV when
@@ -82,6 +86,10 @@ int pvops_host_abi_select(u32 kvm_features, long query,
 			abi->hc_lock_wait = KVM_HC_LOCK_WAIT;
 			abi->hc_lock_kick = KVM_HC_KICK_CPU;
 		}
+		if (kvm_features & BIT(KVM_FEATURE_PV_CLOCK_PAGE)) {
+			abi->caps |= PVOPS_CAP_CLOCK;
+			abi->msr_clock_page = MSR_KVM_CLOCK_PAGE;
+		}
 		return 0;
 	}
 
@@ -98,5 +106,7 @@ int pvops_host_abi_select(u32 kvm_features, long query,
 		abi->hc_lock_wait = KVM_HC_PVOPS_LOCK_WAIT;
 	if (abi->caps & PVOPS_CAP_LOCK_KICK)
 		abi->hc_lock_kick = KVM_HC_PVOPS_LOCK_KICK;
+	if (abi->caps & PVOPS_CAP_CLOCK)
+		abi->hc_clock = KVM_HC_PVOPS_CLOCK;
 	return 0;
 }

@@ -56,8 +56,8 @@ EXPORT_SYMBOL_GPL(pvops_hypercall);
  * pvops_host_abi() - the host ABI, its capabilities and hypercall numbers
  *
  * Return: the ABI, never NULL, chosen by pvops_host_abi_select() when pvops
- * loaded: KVM's own hypercalls (the 6.12 host series) when CPUID offers
- * them, else the pvops-1 block (the 6.1 host series) when
+ * loaded: KVM's own hypercalls and clock page MSR (the 6.12 host series)
+ * when CPUID offers one of them, else the pvops-1 block (the 6.1 host series) when
  * KVM_HC_PVOPS_FEATURES answers, else none. It does not change while pvops
  * is loaded.
  */
@@ -137,9 +137,9 @@ int pvops_host_query(void)
 			pvops_abi.caps);
 		return 0;
 	}
-	pr_info("host KVM ABI (CPUID), capabilities 0x%x: flush_tlb %u, lock_wait %u, lock_kick %u\n",
+	pr_info("host KVM ABI (CPUID), capabilities 0x%x: flush_tlb %u, lock_wait %u, lock_kick %u, clock_page msr 0x%x\n",
 		pvops_abi.caps, pvops_abi.hc_flush_tlb, pvops_abi.hc_lock_wait,
-		pvops_abi.hc_lock_kick);
+		pvops_abi.hc_lock_kick, pvops_abi.msr_clock_page);
 	if ((features & BIT(KVM_FEATURE_PV_LOCK_WAIT)) &&
 	    !(pvops_abi.caps & PVOPS_CAP_LOCK_WAIT))
 		pr_info("host offers KVM_HC_LOCK_WAIT without KVM_FEATURE_PV_UNHALT, its kick: no lock wait\n");

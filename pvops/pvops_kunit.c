@@ -70,20 +70,22 @@ static void pvops_test_feature_names(struct kunit *test)
 			   "pv_flush_tlb_hc");
 	KUNIT_EXPECT_STREQ(test, pvops_kvm_feature_name(KVM_FEATURE_PV_LOCK_WAIT),
 			   "pv_lock_wait");
-	/* Bit 8 was never assigned; 20 is not yet; 64 is out of range. */
+	KUNIT_EXPECT_STREQ(test, pvops_kvm_feature_name(KVM_FEATURE_PV_CLOCK_PAGE),
+			   "pv_clock_page");
+	/* Bit 8 was never assigned; 21 is not yet; 64 is out of range. */
 	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(8));
-	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(20));
+	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(21));
 	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(64));
 }
 
 static void pvops_test_format_list(struct kunit *test)
 {
 	char buf[128];
-	u32 f = BIT(KVM_FEATURE_PV_TLB_FLUSH) | BIT(KVM_FEATURE_PV_UNHALT) | BIT(20);
+	u32 f = BIT(KVM_FEATURE_PV_TLB_FLUSH) | BIT(KVM_FEATURE_PV_UNHALT) | BIT(21);
 	int len;
 
 	len = pvops_format_features(buf, sizeof(buf), f);
-	KUNIT_EXPECT_STREQ(test, buf, "pv_unhalt pv_tlb_flush bit20");
+	KUNIT_EXPECT_STREQ(test, buf, "pv_unhalt pv_tlb_flush bit21");
 	KUNIT_EXPECT_EQ(test, len, (int)strlen(buf));
 
 	len = pvops_format_features(buf, sizeof(buf), 0);
@@ -115,6 +117,7 @@ static void pvops_test_format_truncates(struct kunit *test)
  */
 #define KT_KVM_FLUSH	BIT(KVM_FEATURE_PV_FLUSH_TLB_HC)
 #define KT_KVM_WAIT	BIT(KVM_FEATURE_PV_LOCK_WAIT)
+#define KT_KVM_CLOCK	BIT(KVM_FEATURE_PV_CLOCK_PAGE)
 #define KT_UNHALT	BIT(KVM_FEATURE_PV_UNHALT)
 /* What the 6.1 host series' L1 offers: the usual bits, no KVM ABI bit. */
 #define KT_BASE		(BIT(KVM_FEATURE_CLOCKSOURCE2) | BIT(KVM_FEATURE_STEAL_TIME) | \
@@ -132,10 +135,18 @@ static void pvops_test_format_truncates(struct kunit *test)
 				  .caps = PVOPS_CAP_FLUSH_TLB | KT_LOCK_CAPS, \
 				  .hc_flush_tlb = 13, .hc_lock_wait = 14, \
 				  .hc_lock_kick = 5 }
+#define KT_KVM_ALL_CLOCK	{ .abi = PVOPS_ABI_KVM, \
+				  .caps = PVOPS_CAP_FLUSH_TLB | KT_LOCK_CAPS | \
+					  PVOPS_CAP_CLOCK, \
+				  .hc_flush_tlb = 13, .hc_lock_wait = 14, \
+				  .hc_lock_kick = 5, .msr_clock_page = 0x4b564d09 }
+#define KT_KVM_CLOCK_ONLY	{ .abi = PVOPS_ABI_KVM, .caps = PVOPS_CAP_CLOCK, \
+				  .msr_clock_page = 0x4b564d09 }
 #define KT_PVOPS_ALL		{ .abi = PVOPS_ABI_PVOPS, .version = 1, .caps = 0x1f, \
 				  .hc_flush_tlb = KVM_HC_PVOPS_FLUSH_TLB, \
 				  .hc_lock_wait = KVM_HC_PVOPS_LOCK_WAIT, \
-				  .hc_lock_kick = KVM_HC_PVOPS_LOCK_KICK }
+				  .hc_lock_kick = KVM_HC_PVOPS_LOCK_KICK, \
+				  .hc_clock = KVM_HC_PVOPS_CLOCK }
 #define KT_NONE			{ .abi = PVOPS_ABI_NONE }
 
 struct kt_abi_case {
@@ -163,6 +174,9 @@ static void kt_expect_abis(struct kunit *test, const struct kt_abi_case *c,
 		KUNIT_EXPECT_EQ_MSG(test, abi.hc_flush_tlb, c->want.hc_flush_tlb, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.hc_lock_wait, c->want.hc_lock_wait, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.hc_lock_kick, c->want.hc_lock_kick, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.hc_clock, c->want.hc_clock, "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, abi.msr_clock_page, c->want.msr_clock_page,
+				    "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, pvops_host_abi_needs_query(c->features),
 				    c->want.abi != PVOPS_ABI_KVM, "%s", c->what);
 	}
@@ -172,8 +186,11 @@ static void kt_expect_abis(struct kunit *test, const struct kt_abi_case *c,
 static void pvops_test_abi_kvm(struct kunit *test)
 {
 	static const struct kt_abi_case cases[] = {
-		{ "6.12 series", KT_BASE | KT_UNHALT | KT_KVM_FLUSH | KT_KVM_WAIT,
-		  -KVM_ENOSYS, 0, KT_KVM_ALL },
+		{ "6.12 series", KT_BASE | KT_UNHALT | KT_KVM_FLUSH | KT_KVM_WAIT |
+		  KT_KVM_CLOCK, -KVM_ENOSYS, 0, KT_KVM_ALL_CLOCK },
+		/* Its VMM may leave the clock page's opt-in bit out. */
+		{ "6.12 series, no clock page", KT_BASE | KT_UNHALT | KT_KVM_FLUSH |
+		  KT_KVM_WAIT, -KVM_ENOSYS, 0, KT_KVM_ALL },
 	};
 
 	KUNIT_EXPECT_EQ(test, KVM_HC_KICK_CPU, 5);
@@ -189,6 +206,10 @@ static void pvops_test_abi_pvops(struct kunit *test)
 		{ "6.1 series, no PV_UNHALT", KT_BASE, KT_QUERY_V1, 0, KT_PVOPS_ALL },
 		{ "query only", KT_BASE, (1L << 32) | 0x1, 0,
 		  { .abi = PVOPS_ABI_PVOPS, .version = 1, .caps = PVOPS_CAP_FEATURES } },
+		{ "clock page only", KT_BASE, (1L << 32) | 0x11, 0,
+		  { .abi = PVOPS_ABI_PVOPS, .version = 1,
+		    .caps = PVOPS_CAP_FEATURES | PVOPS_CAP_CLOCK,
+		    .hc_clock = KVM_HC_PVOPS_CLOCK } },
 	};
 
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
@@ -202,6 +223,9 @@ static void pvops_test_abi_both(struct kunit *test)
 		  KT_QUERY_V1, 0, KT_KVM_ALL },
 		{ "both, one KVM ABI bit", KT_BASE | KT_UNHALT | KT_KVM_FLUSH,
 		  KT_QUERY_V1, 0, KT_KVM_FLUSH_ONLY },
+		/* No KVM_HC_PVOPS_CLOCK fallback beside the KVM ABI. */
+		{ "both, only the clock page bit", KT_BASE | KT_UNHALT | KT_KVM_CLOCK,
+		  KT_QUERY_V1, 0, KT_KVM_CLOCK_ONLY },
 	};
 
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
@@ -238,6 +262,8 @@ static void pvops_test_abi_partial(struct kunit *test)
 		  { .abi = PVOPS_ABI_KVM } },
 		{ "lock wait only", KT_BASE | KT_UNHALT | KT_KVM_WAIT, -KVM_ENOSYS, 0,
 		  KT_KVM_LOCK_ONLY },
+		{ "clock page only", KT_BASE | KT_UNHALT | KT_KVM_CLOCK, -KVM_ENOSYS, 0,
+		  KT_KVM_CLOCK_ONLY },
 	};
 
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
@@ -255,6 +281,9 @@ static void pvops_test_abi_loaded(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pvops_host_abi_version(), 0U);
 	KUNIT_EXPECT_EQ(test, abi->abi == PVOPS_ABI_KVM,
 			!pvops_host_abi_needs_query(pvops_kvm_features()));
+	/* One clock page at most, in the ABI chosen. */
+	KUNIT_EXPECT_EQ(test, !!(abi->caps & PVOPS_CAP_CLOCK),
+			!!abi->hc_clock + !!abi->msr_clock_page);
 }
 
 /*

@@ -136,13 +136,15 @@ struct kvm_pvops_clock {
 };
 
 /*
- * The host ABI of the series on Linux 6.12 (hostside/next, patches 0004 and
- * 0007): KVM's own hypercall numbers, one CPUID bit of KVM_CPUID_FEATURES
- * (0x40000001 EAX) per capability, no feature query. The guest modules speak
+ * The host ABI of the series on Linux 6.12 (hostside/next, patches 0004,
+ * 0007 and 0012): KVM's own hypercall numbers and MSR_KVM_CLOCK_PAGE, one
+ * CPUID bit of KVM_CPUID_FEATURES (0x40000001 EAX) per capability, no
+ * feature query. The guest modules speak
  * it when CPUID offers it, and the private block above otherwise
  * (pvops/hostabi.c). No released kernel's headers define these names yet;
  * each is guarded, so that headers that gain them take precedence, and
- * tests/abi-check --next compares them with the patched 6.12 tree.
+ * tests/abi-check --next compares them, and struct kvm_clock_page token
+ * for token, with the patched 6.12 tree.
  * Documented in Documentation/virt/kvm/x86/hypercalls.rst and cpuid.rst of
  * that tree.
  */
@@ -205,6 +207,65 @@ struct kvm_pvops_clock {
 #endif
 #ifndef KVM_LOCK_WAIT_MAX_NS
 #define KVM_LOCK_WAIT_MAX_NS		1000000000
+#endif
+
+/*
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0012: the clock page.
+ * KVM_FEATURE_PV_CLOCK_PAGE offers MSR_KVM_CLOCK_PAGE, which takes the
+ * page's guest physical address | KVM_MSR_ENABLED (the enable bit of
+ * kvmclock's MSRs, in every kernel's headers), or 0 to unregister; a write
+ * the host refuses raises #GP and changes nothing. KVM keeps a struct
+ * kvm_clock_page at the page's start under kvmclock's version protocol; its
+ * first 32 bytes are a struct pvclock_vcpu_time_info with the kvmclock
+ * parameters the rest is for. It is valid only while flags has
+ * PVCLOCK_TSC_STABLE_BIT and those parameters are the reading vCPU's own
+ * kvmclock's; then, with kc the kvmclock time of a TSC read and
+ * d = kc - ref_kvmclock_ns (signed),
+ *
+ *	realtime = ref_realtime_ns + d + floor(d * rate_adj / 2^32)
+ *	maxerror = maxerror_ns + ceil(|d| * maxerror_rate / 2^32)
+ *
+ * with 128-bit products, and realtime is within maxerror ns of the host's
+ * CLOCK_REALTIME at that TSC read. disruption_marker changes whenever
+ * realtime may be discontinuous against kvmclock. Documented in
+ * Documentation/virt/kvm/x86/msr.rst; pvclock/read.h reads it. The uapi
+ * header that defines the flags defines the structure next to them: one
+ * guard for the three.
+ */
+#ifndef KVM_FEATURE_PV_CLOCK_PAGE
+#define KVM_FEATURE_PV_CLOCK_PAGE	20
+#endif
+#ifndef MSR_KVM_CLOCK_PAGE
+#define MSR_KVM_CLOCK_PAGE	0x4b564d09
+#endif
+
+#ifndef KVM_CLOCK_PAGE_TAI_VALID
+/* clock_flags */
+#define KVM_CLOCK_PAGE_TAI_VALID	0x1
+#define KVM_CLOCK_PAGE_LEAP_PENDING	0x2
+
+struct kvm_clock_page {
+	/* The kvmclock parameters the page holds realtime for. */
+	__u32 version;
+	__u32 pad0;
+	__u64 tsc_timestamp;
+	__u64 system_time;
+	__u32 tsc_to_system_mul;
+	__s8 tsc_shift;
+	__u8 flags;
+	__u8 pad1[2];
+	/* The host's realtime, in terms of that kvmclock. */
+	__u32 clock_flags;
+	__s16 tai_offset_sec;
+	__u16 size;		/* sizeof(struct kvm_clock_page) */
+	__u64 disruption_marker;
+	__u64 ref_kvmclock_ns;
+	__u64 ref_realtime_ns;
+	__s32 rate_adj;
+	__u32 maxerror_rate;
+	__u64 maxerror_ns;
+	__u8 reserved[48];	/* 0; for extensions, which raise size */
+};
 #endif
 
 #endif /* _PVOPS_ABI_H */

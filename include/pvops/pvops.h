@@ -73,6 +73,11 @@ enum pvops_abi {
  * @hc_lock_wait: the lock wait's, 0 without PVOPS_CAP_LOCK_WAIT
  * @hc_lock_kick: the lock kick's, 0 without PVOPS_CAP_LOCK_KICK; make the
  *	kick with pvops_host_kick(), its arguments differ between the ABIs
+ * @hc_clock: the pvops-1 clock page's hypercall (KVM_HC_PVOPS_CLOCK), 0
+ *	unless @abi is PVOPS_ABI_PVOPS with PVOPS_CAP_CLOCK
+ * @msr_clock_page: the KVM ABI's clock page MSR (MSR_KVM_CLOCK_PAGE), 0
+ *	unless @abi is PVOPS_ABI_KVM with PVOPS_CAP_CLOCK. The two clock pages
+ *	differ in registration, layout and reading: pvclock speaks each.
  *
  * The flush's flags and limits and the wait's flags, limits and results
  * have the same values in both ABIs (KVM_PVOPS_* names them).
@@ -84,6 +89,8 @@ struct pvops_host_abi {
 	unsigned int hc_flush_tlb;
 	unsigned int hc_lock_wait;
 	unsigned int hc_lock_kick;
+	unsigned int hc_clock;
+	u32 msr_clock_page;
 };
 
 /**
