@@ -33,7 +33,7 @@ KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo
 
 export CACHE BUILD
 
-.PHONY: all modules kunit e2e-tools torture hostside selftests hostside-next selftests-next \
+.PHONY: all modules kunit e2e-tools torture hostside selftests \
 	deps kernels series-check demo check check-full bench clean help
 
 all: modules
@@ -76,22 +76,15 @@ $(BUILD)/e2e/testptp: $(CACHE)/linux-source/tools/testing/selftests/ptp/testptp.
 torture:
 	KDIR=$(KDIR) tests/torture/build.sh $(CACHE)/linux-source $(BUILD)/torture
 
-# The KVM patch series: a patched tree and kvm*.ko in $(BUILD)/hostside.
-hostside:
+# The KVM patch series on L1's kernel (linux-source-6.12): a patched tree
+# and kvm*.ko in $(BUILD)/hostside, against that kernel's headers from
+# make kernels.
+hostside: kernels
 	hostside/build.sh
 
-# Built from the patched tree, whose uapi headers have the pvops ABI.
+# Built from the patched tree, whose uapi headers have the series' ABI.
 selftests: hostside
 	tests/selftests/build.sh $(BUILD)/hostside/linux $(BUILD)/selftests
-
-# The host series on the host kernel series (hostside/next, on L1's 6.12),
-# against that kernel's headers from make kernels, and its selftests.
-hostside-next: kernels
-	hostside/build.sh --next
-
-selftests-next: hostside-next
-	tests/selftests/build.sh $(BUILD)/hostside-next/linux $(BUILD)/selftests-next \
-		tests/selftests/list-next
 
 deps:
 	scripts/deps.sh
@@ -105,7 +98,7 @@ demo: deps
 # Through ccache when make deps installed it (tests/check says why).
 check: deps kernels
 	if [ -x /usr/lib/ccache/gcc ]; then export PATH=/usr/lib/ccache:$$PATH; fi; \
-		$(MAKE) hostside kunit e2e-tools selftests selftests-next torture
+		$(MAKE) hostside kunit e2e-tools selftests torture
 	tests/check
 
 # The same with the stress layers at their full lengths (tests/check).
@@ -138,10 +131,8 @@ help:
 	@echo 'make bench      benchmarks on the testbed: TLB shootdowns, spinlocks, clock reads'
 	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
 	@echo 'make torture    build torture.ko and locktorture.ko from linux-source'
-	@echo 'make hostside   apply hostside/series, build kvm*.ko into $(BUILD)/hostside/kvm'
+	@echo 'make hostside   apply hostside/series to the host kernel series, build kvm*.ko into $(BUILD)/hostside/kvm'
 	@echo 'make selftests  build the KVM selftests statically (from the patched tree)'
-	@echo 'make hostside-next  apply hostside/next/series to the host kernel series, build kvm*.ko'
-	@echo 'make selftests-next  its KVM selftests, statically'
 	@echo 'make series-check  git am the host series onto linux-source, build 1..k for every k'
 	@echo 'make install    install the 4 modules into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR), depmod'
 	@echo '                (INSTALL_MOD_PATH=, INSTALL_MOD_DIR=, KVER=, KDIR=); make uninstall'

@@ -1,29 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the KVM patch series of hostside/series:
+# Build the KVM patch series of hostside/series, on the host kernel series
+# (linux-source of L1's kernel, CACHE/host-source, which make deps unpacks):
 #   BUILD/hostside/linux   the patched kernel tree: a hard-link copy of
-#                          CACHE/linux-source with the series applied and its
+#                          CACHE/host-source with the series applied and its
 #                          uapi headers installed in usr/include (the KVM
 #                          selftests build from it)
 #   BUILD/hostside/kvm     kvm.ko kvm-amd.ko kvm-intel.ko, built out of tree
-#                          against the pinned Debian headers, -Werror
-# With --next, the series on the host kernel series instead (hostside/next/
-# series, on linux-source of L1's kernel, CACHE/host-source, against that
-# kernel's headers from make kernels, CACHE/kernels/list), into
-# BUILD/hostside-next/{linux,kvm}.
-# CACHE/linux-source is never written to: patch(1) replaces the files it
+#                          against that kernel's headers from make kernels
+#                          (CACHE/kernels/list), -Werror
+# CACHE/host-source is never written to: patch(1) replaces the files it
 # changes instead of writing through their hard links, every make runs with
 # O= or in a plain copy, and the end of the build checks that no file that
 # is still a hard link was written to.
 #
-# Does nothing when the series, the patches, this script and the pinned
-# kernel did not change (OUT/stamp).
+# Does nothing when the series, the patches, this script and the host
+# kernel did not change (BUILD/hostside/stamp).
 #
-# usage: build.sh [--next] [--force]   build (or do nothing when up to date)
-#        build.sh [--next] --each      apply 1..k and build, for every k
-#                                      (slow; not part of make check), in
-#                                      OUT/each (OUT: BUILD/hostside[-next])
+# usage: build.sh [--force]   build (or do nothing when up to date)
+#        build.sh --each      apply 1..k and build, for every k (slow; not
+#                             part of make check), in BUILD/hostside/each
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$here/.." && pwd)
@@ -34,13 +31,12 @@ jobs=$(nproc)
 say() { echo "hostside: $*"; }
 die() { echo "hostside: $*" >&2; exit 1; }
 
-mode=build next=0
+mode=build
 while [ $# -gt 0 ]; do
 	case $1 in
-	--next) next=1 ;;
 	--force) force=1 ;;
 	--each) mode=each ;;
-	*) die "usage: $0 [--next] [--force|--each]" ;;
+	*) die "usage: $0 [--force|--each]" ;;
 	esac
 	shift
 done
@@ -50,16 +46,10 @@ done
 # shellcheck source-path=SCRIPTDIR source=kbuild.sh
 . "$here/kbuild.sh"
 
-if [ $next = 0 ]; then
-	series=$here out=$BUILD/hostside
-	[ -f "$CACHE/pinned.mk" ] || die "no $CACHE/pinned.mk (run make deps)"
-	series_base 0
-else
-	series=$here/next out=$BUILD/hostside-next
-	[ -f "$CACHE/host.mk" ] || die "no $CACHE/host.mk (run make deps)"
-	series_base 1
-	[ -n "$kdir" ] || die "no headers of $kver in $CACHE/kernels/list (run make kernels)"
-fi
+series=$here out=$BUILD/hostside
+[ -f "$CACHE/host.mk" ] || die "no $CACHE/host.mk (run make deps)"
+series_base
+[ -n "$kdir" ] || die "no headers of $kver in $CACHE/kernels/list (run make kernels)"
 [ "${force-}" != 1 ] || rm -f "$out/stamp"
 [ -f "$kdir/Makefile" ] || die "no headers in $kdir (run make deps)"
 [ -f "$src/Makefile" ] || die "no kernel source in $src (run make deps)"

@@ -3,7 +3,7 @@
 #
 # Sourced by hostside/build.sh and tests/series-check: how both build KVM's
 # modules out of tree from a patched copy of arch/x86/kvm and virt/kvm
-# against the pinned Debian headers, with the headers the series changes
+# against the host kernel's Debian headers, with the headers the series changes
 # laid over the package's; which patches a series has and which tree and
 # headers it is built on (tests/lint reads the series with it too).
 
@@ -14,24 +14,19 @@ series_names() {
 		-e p "$1/series"
 }
 
-# series_base NEXT: the base of hostside/series (NEXT 0: the pinned
-# linux-source-6.1, CACHE/pinned.mk) or of hostside/next/series (NEXT 1:
-# linux-source of L1's kernel, CACHE/host.mk, and that kernel's headers
-# from make kernels, CACHE/kernels/list), in src (the pristine tree),
-# kver, debver (its kernel and Debian version: empty without make deps)
-# and kdir (the headers package; for NEXT 1 empty without make kernels).
+# series_base: the base of hostside/series, linux-source of L1's kernel
+# (CACHE/host.mk, unpacked by make deps into CACHE/host-source), and that
+# kernel's headers from make kernels (CACHE/kernels/list): src (the
+# pristine tree), kver, debver (its kernel and Debian version: empty
+# without make deps) and kdir (the headers package: empty without make
+# kernels).
 # shellcheck disable=SC2034 # for the caller
 series_base() {
-	local mk=$CACHE/pinned.mk v=PVOPS_
-	src=$CACHE/linux-source
-	[ "$1" = 0 ] || { mk=$CACHE/host.mk v=PVOPS_HOST_ src=$CACHE/host-source; }
-	kver=$(sed -n "s/^${v}KVER := //p" "$mk" 2>/dev/null) || kver=
-	debver=$(sed -n "s/^${v}DEBVER := //p" "$mk" 2>/dev/null) || debver=
-	if [ "$1" = 0 ]; then
-		kdir=/usr/src/linux-headers-$kver
-	else
-		kdir=$(awk -v k="$kver" '$2 == k { print $3 }' "$CACHE/kernels/list" 2>/dev/null) || kdir=
-	fi
+	local mk=$CACHE/host.mk
+	src=$CACHE/host-source
+	kver=$(sed -n "s/^PVOPS_HOST_KVER := //p" "$mk" 2>/dev/null) || kver=
+	debver=$(sed -n "s/^PVOPS_HOST_DEBVER := //p" "$mk" 2>/dev/null) || debver=
+	kdir=$(awk -v k="$kver" '$2 == k { print $3 }' "$CACHE/kernels/list" 2>/dev/null) || kdir=
 }
 
 # Files the patches touch (the b/ side of their diffs, /dev/null left out).

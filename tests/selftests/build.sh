@@ -6,10 +6,8 @@
 #
 # usage: build.sh LINUX_TREE OUT_DIR [LIST]
 #
-# LINUX_TREE is the patched tree of hostside/build.sh (build/hostside/linux,
-# or build/hostside-next/linux for the series on the host kernel series,
-# whose tests LIST, tests/selftests/list-next, names), whose usr/include has
-# the patched uapi headers; make selftests passes it.
+# LINUX_TREE is the patched tree of hostside/build.sh (build/hostside/linux),
+# whose usr/include has the patched uapi headers; make selftests passes it.
 # When that tree was rebuilt (another series), OUT_DIR is emptied first: the
 # selftests' make does not track the uapi headers its objects depend on.
 set -euo pipefail
