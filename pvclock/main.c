@@ -5,17 +5,14 @@
  * migration, TSC changes, host clock steps) in sysfs, as a uevent and as
  * one line in the kernel log.
  *
- * Two clock pages, in the host ABI pvops chose (pvops_host_abi()): the KVM
- * ABI's (the 6.12 host series, hostside/next) when CPUID offers
- * KVM_FEATURE_PV_CLOCK_PAGE: struct kvm_clock_page, registered with
- * MSR_KVM_CLOCK_PAGE, the host's realtime in terms of kvmclock with an
- * error bound and a disruption marker; else the pvops-1 ABI's (the 6.1
- * series): struct kvm_pvops_clock, registered with KVM_HC_PVOPS_CLOCK,
- * kvmclock's parameters and the host's realtime, refreshed every second.
+ * The clock page is the KVM ABI's (the 6.12 host series, hostside/next),
+ * offered by KVM_FEATURE_PV_CLOCK_PAGE: struct kvm_clock_page, registered
+ * with MSR_KVM_CLOCK_PAGE, the host's realtime in terms of kvmclock with an
+ * error bound and a disruption marker.
  *
- * The clocksource "pvclock" gives kvmclock's time: from the one pvops-1
- * page for every CPU, or on the KVM ABI from each vCPU's own kvmclock (the
- * page adds nothing to it); it is never chosen on its own (low rating): select it through
+ * The clocksource "pvclock" gives kvmclock's time from each vCPU's own
+ * kvmclock (the page adds nothing to it); it is never chosen on its own
+ * (low rating): select it through
  * /sys/devices/system/clocksource/clocksource0/current_clocksource. A
  * module cannot give a clocksource a vDSO mode, so while it is the current
  * one clock_gettime() makes a system call (make bench measures the cost).
@@ -34,7 +31,6 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
-#include <linux/jump_label.h>
 #include <linux/kvm_para.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -83,29 +79,21 @@ static const struct kernel_param_ops poll_ms_ops = {
 	.get = param_get_uint,
 };
 module_param_cb(poll_ms, &poll_ms_ops, &poll_ms, 0644);
-MODULE_PARM_DESC(poll_ms, "How often the page is checked for a disruption and for the host still refreshing it, 10..60000 ms (default 500)");
+MODULE_PARM_DESC(poll_ms, "How often the page is checked for a disruption and for still being valid, 10..60000 ms (default 500)");
 
-/* Keep the clocksource from going backwards this long after registering again. */
-#define PVCLOCK_GUARD_NS	(10 * NSEC_PER_SEC)
-
-/* KVM ABI: register an invalid page again at most this often. */
+/* Register an invalid page again at most this often. */
 #define PVCLOCK_CP_RETRY_NS	(10 * NSEC_PER_SEC)
 
-/* On while the KVM ABI's page is used (MSR_KVM_CLOCK_PAGE), set at load. */
-static DEFINE_STATIC_KEY_FALSE(pvclock_kvm_abi);
-
 static struct {
-	/* The pvops-1 page, or NULL on the KVM ABI. */
-	struct kvm_pvops_clock *page;
-	/* The KVM ABI's page, or NULL on pvops-1. */
+	/* The clock page. */
 	struct kvm_clock_page *cp;
-	/* MSR_KVM_CLOCK_PAGE on the KVM ABI, 0 on pvops-1. */
+	/* Its MSR, MSR_KVM_CLOCK_PAGE. */
 	u32 msr;
 	/* The page was made shared with the host (encrypted guest memory). */
 	bool decrypted;
-	/* Unregistering the KVM ABI's page failed: the host may write it. */
+	/* Unregistering the page failed: the host may write it. */
 	bool host_owned;
-	/* KVM ABI: the page was valid at the last poll; kvmclock at the last registration. */
+	/* The page was valid at the last poll; kvmclock at the last registration. */
 	bool cp_valid;
 	u64 registered_at;
 	struct platform_device *pdev;
@@ -115,16 +103,11 @@ static struct {
 	struct kvm_clock_pairing *pair;
 	/* Serializes the users of @pair. */
 	struct mutex pair_lock;
-	/* Disruptions seen since load, and the page's count last seen. */
+	/* Disruptions seen since load, and the page's marker last seen. */
 	atomic64_t disruptions;
 	u64 host_disruptions;
 	u64 registrations;
-	/* The page's refresh count, and kvmclock when it last changed. */
-	u64 refreshes;
-	u64 refreshed_at;
-	/* Monotonic guard: on while @guard, until kvmclock passes guard_until. */
-	bool guard;
-	u64 guard_until;
+	/* The most any CPU read while kvmclock's TSC is not stable. */
 	atomic64_t last_ns;
 } pvc;
 
@@ -133,12 +116,7 @@ static u64 notrace pvclock_rdtsc(void)
 	return rdtsc_ordered();
 }
 
-static void notrace pvclock_read(struct pvclock_reading *r)
-{
-	pvclock_page_read(pvc.page, pvclock_rdtsc, r);
-}
-
-/* KVM ABI: the page, read on this vCPU against its own kvmclock. */
+/* The page, read on this vCPU against its own kvmclock. */
 static void pvclock_cp_now(struct pvclock_cp_reading *r)
 {
 	preempt_disable();
@@ -147,10 +125,10 @@ static void pvclock_cp_now(struct pvclock_cp_reading *r)
 }
 
 /*
- * The page has the same parameters for every CPU while the host's TSC is
- * stable, and kvmclock is then monotonic across CPUs without help. Else,
- * and for a while after the page was registered again (a migrated guest
- * reads a stale page until then), never return less than any CPU has.
+ * kvmclock from this vCPU's own area. Every vCPU has the same parameters
+ * while the host's TSC is stable, and kvmclock is then monotonic across
+ * CPUs without help. Else never return less than any CPU has, as
+ * kvm-clock does.
  */
 static u64 notrace pvclock_cs_read(struct clocksource *cs)
 {
@@ -158,15 +136,11 @@ static u64 notrace pvclock_cs_read(struct clocksource *cs)
 	u64 ns;
 	s64 last;
 
-	if (static_branch_unlikely(&pvclock_kvm_abi)) {
-		preempt_disable_notrace();
-		ns = pvclock_vcpu_ns(this_cpu_pvti(), pvclock_rdtsc, &flags);
-		preempt_enable_notrace();
-	} else {
-		ns = pvclock_page_ns(pvc.page, pvclock_rdtsc, &flags);
-	}
+	preempt_disable_notrace();
+	ns = pvclock_vcpu_ns(this_cpu_pvti(), pvclock_rdtsc, &flags);
+	preempt_enable_notrace();
 
-	if (likely((flags & PVCLOCK_TSC_STABLE_BIT) && !READ_ONCE(pvc.guard)))
+	if (likely(flags & PVCLOCK_TSC_STABLE_BIT))
 		return ns;
 
 	last = atomic64_read(&pvc.last_ns);
@@ -184,13 +158,8 @@ static struct clocksource pvclock_cs = {
 	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
 };
 
-static long pvclock_register_page(phys_addr_t gpa)
-{
-	return pvops_hypercall(KVM_HC_PVOPS_CLOCK, gpa, 0, 0, 0);
-}
-
 /*
- * KVM ABI: write MSR_KVM_CLOCK_PAGE, the page's address | KVM_MSR_ENABLED
+ * Write MSR_KVM_CLOCK_PAGE, the page's address | KVM_MSR_ENABLED
  * or 0. The host raises #GP for a write it refuses, and then keeps what
  * was registered before: -EIO.
  */
@@ -217,18 +186,6 @@ static void pvclock_cp_unregister(void)
 		pr_err("the host refused to unregister the clock page: %pe; leaving the page to it\n",
 		       ERR_PTR(ret));
 	}
-}
-
-/*
- * Unregister the page of either ABI. The pvops-1 page is freed whatever
- * the hypercall returns, as it always was.
- */
-static void pvclock_unregister_page(void)
-{
-	if (pvc.cp)
-		pvclock_cp_unregister();
-	else
-		pvclock_register_page(0);
 }
 
 /* Free the page, shared with the host again if need be; NULL: nothing. */
@@ -269,50 +226,33 @@ static int pvclock_ptp_gettimex(struct ptp_clock_info *info,
 				struct timespec64 *ts,
 				struct ptp_system_timestamp *sts)
 {
-	struct pvclock_reading r;
-
-	if (static_branch_unlikely(&pvclock_kvm_abi)) {
-		struct pvclock_cp_reading cr;
-
-		ptp_read_system_prets(sts);
-		pvclock_cp_now(&cr);
-		ptp_read_system_postts(sts);
-		/* Not for this kvmclock, or the host has no realtime from the TSC. */
-		if (!cr.valid)
-			return -EOPNOTSUPP;
-		*ts = ns_to_timespec64(cr.realtime);
-		return 0;
-	}
+	struct pvclock_cp_reading cr;
 
 	ptp_read_system_prets(sts);
-	pvclock_read(&r);
+	pvclock_cp_now(&cr);
 	ptp_read_system_postts(sts);
-	/* The host's clocksource is not the TSC: it gives no realtime. */
-	if (!(r.clock_flags & KVM_PVOPS_CLOCK_REALTIME))
+	/* Not for this kvmclock, or the host has no realtime from the TSC. */
+	if (!cr.valid)
 		return -EOPNOTSUPP;
-	*ts = ns_to_timespec64(r.realtime);
+	*ts = ns_to_timespec64(cr.realtime);
 	return 0;
 }
 
 /*
  * One KVM_HC_CLOCK_PAIRING: the host's realtime at a guest TSC value, and
- * kvmclock at that TSC value in @ns: from the pvops-1 page, or on the KVM
- * ABI from this vCPU's kvmclock, on the vCPU whose TSC the host read.
+ * kvmclock at that TSC value in @ns, from this vCPU's kvmclock, on the
+ * vCPU whose TSC the host read.
  */
 static long pvclock_pair(struct kvm_clock_pairing *pair, u64 *ns)
 {
-	bool kvm_abi = static_branch_unlikely(&pvclock_kvm_abi);
 	long ret;
 
-	if (kvm_abi)
-		preempt_disable();
+	preempt_disable();
 	ret = pvops_hypercall(KVM_HC_CLOCK_PAIRING, virt_to_phys(pair),
 			      KVM_CLOCK_PAIRING_WALLCLOCK, 0, 0);
 	if (!ret)
-		*ns = kvm_abi ? pvclock_vcpu_ns_at(this_cpu_pvti(), pair->tsc) :
-				pvclock_page_ns_at(pvc.page, pair->tsc);
-	if (kvm_abi)
-		preempt_enable();
+		*ns = pvclock_vcpu_ns_at(this_cpu_pvti(), pair->tsc);
+	preempt_enable();
 	return ret;
 }
 
@@ -372,29 +312,12 @@ static DEVICE_ATTR_RO(disruptions);
 static ssize_t host_disruptions_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
 {
-	struct pvclock_reading r;
+	struct pvclock_cp_reading cr;
 
-	if (static_branch_unlikely(&pvclock_kvm_abi)) {
-		struct pvclock_cp_reading cr;
-
-		pvclock_cp_now(&cr);
-		return sysfs_emit(buf, "%llu\n", cr.disruption_marker);
-	}
-
-	pvclock_read(&r);
-	return sysfs_emit(buf, "%llu\n", r.disruptions);
+	pvclock_cp_now(&cr);
+	return sysfs_emit(buf, "%llu\n", cr.disruption_marker);
 }
 static DEVICE_ATTR_RO(host_disruptions);
-
-static ssize_t refreshes_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	struct pvclock_reading r;
-
-	pvclock_read(&r);
-	return sysfs_emit(buf, "%llu\n", r.refreshes);
-}
-static DEVICE_ATTR_RO(refreshes);
 
 static ssize_t registrations_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
@@ -406,21 +329,12 @@ static DEVICE_ATTR_RO(registrations);
 static ssize_t error_bound_ns_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
-	struct pvclock_reading r;
+	struct pvclock_cp_reading cr;
 
-	if (static_branch_unlikely(&pvclock_kvm_abi)) {
-		struct pvclock_cp_reading cr;
-
-		pvclock_cp_now(&cr);
-		if (!cr.valid)
-			return -ENODATA;
-		return sysfs_emit(buf, "%llu\n", cr.maxerror);
-	}
-
-	pvclock_read(&r);
-	if (!(r.clock_flags & KVM_PVOPS_CLOCK_REALTIME))
+	pvclock_cp_now(&cr);
+	if (!cr.valid)
 		return -ENODATA;
-	return sysfs_emit(buf, "%u\n", r.error_bound);
+	return sysfs_emit(buf, "%llu\n", cr.maxerror);
 }
 static DEVICE_ATTR_RO(error_bound_ns);
 
@@ -436,26 +350,14 @@ static DEVICE_ATTR_RO(ptp_index);
 static struct attribute *pvclock_attrs[] = {
 	&dev_attr_disruptions.attr,
 	&dev_attr_host_disruptions.attr,
-	&dev_attr_refreshes.attr,
 	&dev_attr_registrations.attr,
 	&dev_attr_error_bound_ns.attr,
 	&dev_attr_ptp_index.attr,
 	NULL,
 };
 
-/* The KVM ABI's page has no refresh count: the host writes it when it must. */
-static umode_t pvclock_attr_visible(struct kobject *kobj, struct attribute *attr,
-				    int n)
-{
-	if (attr == &dev_attr_refreshes.attr &&
-	    static_branch_unlikely(&pvclock_kvm_abi))
-		return 0;
-	return attr->mode;
-}
-
 static const struct attribute_group pvclock_attr_group = {
 	.attrs = pvclock_attrs,
-	.is_visible = pvclock_attr_visible,
 };
 
 /*
@@ -466,21 +368,15 @@ static const struct attribute_group pvclock_attr_group = {
 static int vs_kvmclock_show(struct seq_file *m, void *v)
 {
 	struct pvclock_cp_reading cr;
-	struct pvclock_reading r;
 	unsigned long flags;
 	u64 k1, k2;
 
 	local_irq_save(flags);
 	k1 = kvm_clock.read(&kvm_clock);
-	if (static_branch_unlikely(&pvclock_kvm_abi)) {
-		pvclock_cp_read(pvc.cp, this_cpu_pvti(), pvclock_rdtsc, &cr);
-		r.ns = cr.ns;
-	} else {
-		pvclock_read(&r);
-	}
+	pvclock_cp_read(pvc.cp, this_cpu_pvti(), pvclock_rdtsc, &cr);
 	k2 = kvm_clock.read(&kvm_clock);
 	local_irq_restore(flags);
-	seq_printf(m, "%llu %llu %llu\n", k1, r.ns, k2);
+	seq_printf(m, "%llu %llu %llu\n", k1, cr.ns, k2);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vs_kvmclock);
@@ -496,12 +392,8 @@ static void pvclock_disrupted(u64 from, u64 to)
 	envp[1] = host;
 	envp[2] = NULL;
 
-	if (static_branch_unlikely(&pvclock_kvm_abi))
-		pr_info("clock disrupted (host marker %llu -> %llu: registered again, restored, migrated or the host's clock stepped); %lld since load\n",
-			from, to, n);
-	else
-		pr_info("clock disrupted (host count %llu -> %llu: restored, migrated or its TSC changed); %lld since load\n",
-			from, to, n);
+	pr_info("clock disrupted (host marker %llu -> %llu: registered again, restored, migrated or the host's clock stepped); %lld since load\n",
+		from, to, n);
 	snprintf(count, sizeof(count), "PVCLOCK_DISRUPTIONS=%lld", n);
 	snprintf(host, sizeof(host), "PVCLOCK_HOST_DISRUPTIONS=%llu", to);
 	sysfs_notify(&pvc.pdev->dev.kobj, NULL, "disruptions");
@@ -509,35 +401,14 @@ static void pvclock_disrupted(u64 from, u64 to)
 }
 
 /*
- * The host's registration does not migrate with the VM: a migrated guest
- * finds its page no longer refreshed. Register it again (the host then
- * continues the disruption count from the page, so that it changes), with
- * the clocksource's monotonic guard on across the switch from the stale
- * parameters to the new ones.
- */
-static void pvclock_reregister(const struct pvclock_reading *r)
-{
-	long ret;
-
-	atomic64_set(&pvc.last_ns, pvclock_cs_read(&pvclock_cs));
-	pvc.guard_until = r->ns + PVCLOCK_GUARD_NS;
-	/* The guard must be seen before the new parameters can be. */
-	smp_store_release(&pvc.guard, true);
-	ret = pvclock_register_page(virt_to_phys(pvc.page));
-	pvc.registrations++;
-	pr_info("the host stopped refreshing the clock page (migrated to a new host?): registered it again: %ld\n",
-		ret);
-}
-
-/*
- * KVM ABI: the host writes the page whenever it must (new kvmclock
- * parameters, a registration, KVM_SET_CLOCK, a step or rate change of its
- * clock) before any vCPU runs guest code again: there is no refresh to
- * watch. A page that reads invalid names a kvmclock no vCPU has (memory
- * restored without the MSR: the host has no registration) or the host has
- * no realtime from the TSC: register it again, at most every
- * PVCLOCK_CP_RETRY_NS; writing the registered value again costs one exit
- * and leaves the marker alone, a new registration changes it.
+ * The host writes the page whenever it must (new kvmclock parameters, a
+ * registration, KVM_SET_CLOCK, a step or rate change of its clock) before
+ * any vCPU runs guest code again: there is no refresh to watch. A page
+ * that reads invalid names a kvmclock no vCPU has (memory restored without
+ * the MSR: the host has no registration) or the host has no realtime from
+ * the TSC: register it again, at most every PVCLOCK_CP_RETRY_NS; writing
+ * the registered value again costs one exit and leaves the marker alone, a
+ * new registration changes it.
  */
 static void pvclock_cp_poll(void)
 {
@@ -569,68 +440,14 @@ static void pvclock_cp_poll(void)
 
 static void pvclock_poll(struct work_struct *work)
 {
-	u64 stale_ns;
-	struct pvclock_reading r;
-
-	if (static_branch_unlikely(&pvclock_kvm_abi)) {
-		pvclock_cp_poll();
-		goto again;
-	}
-
-	pvclock_read(&r);
-	if (r.disruptions != pvc.host_disruptions) {
-		pvclock_disrupted(pvc.host_disruptions, r.disruptions);
-		pvc.host_disruptions = r.disruptions;
-	}
-
-	stale_ns = (3ULL * max(r.refresh_ms, 10U) + 2ULL * READ_ONCE(poll_ms)) *
-		   NSEC_PER_MSEC;
-	if (r.refreshes != pvc.refreshes) {
-		pvc.refreshes = r.refreshes;
-		pvc.refreshed_at = r.ns;
-	} else if ((s64)(r.ns - pvc.refreshed_at) > (s64)stale_ns) {
-		pvclock_reregister(&r);
-		pvc.refreshed_at = r.ns;
-	}
-
-	if (pvc.guard && (s64)(r.ns - pvc.guard_until) > 0 &&
-	    (s64)(r.ns - atomic64_read(&pvc.last_ns)) > 0)
-		WRITE_ONCE(pvc.guard, false);
-
-again:
+	pvclock_cp_poll();
 	schedule_delayed_work(&pvc.poll, msecs_to_jiffies(READ_ONCE(poll_ms)));
 }
 
 /*
- * pvops-1: register the page with KVM_HC_PVOPS_CLOCK; the host fills it in
- * before the call returns.
- */
-static int __init pvclock_pvops_start(struct pvclock_reading *r)
-{
-	long hc;
-
-	hc = pvclock_register_page(virt_to_phys(pvc.page));
-	if (hc) {
-		pr_err("the host refused the clock page: %ld\n", hc);
-		return -EIO;
-	}
-	pvc.registrations = 1;
-	pvclock_read(r);
-	if (!r->refreshes || !READ_ONCE(pvc.page->tsc_to_system_mul)) {
-		pr_err("the host took the clock page but did not fill it in\n");
-		pvclock_register_page(0);
-		return -EIO;
-	}
-	pvc.host_disruptions = r->disruptions;
-	pvc.refreshes = r->refreshes;
-	pvc.refreshed_at = r->ns;
-	return 0;
-}
-
-/*
- * KVM ABI: the reads compare the page with each vCPU's own kvmclock, so
- * every CPU must have one (not so with no-kvmclock); the page must be
- * shared with the host in an encrypted guest, as kvmclock's is. Then
+ * The reads compare the page with each vCPU's own kvmclock, so every CPU
+ * must have one (not so with no-kvmclock); the page must be shared with
+ * the host in an encrypted guest, as kvmclock's is. Then
  * register it with MSR_KVM_CLOCK_PAGE: the host writes it before the
  * WRMSR retires.
  */
@@ -680,15 +497,14 @@ static int __init pvclock_init(void)
 {
 	const struct pvops_host_abi *abi = pvops_host_abi();
 	struct pvclock_cp_reading cr = {};
-	struct pvclock_reading r = {};
 	char ptp_name[16] = "off";
 	char realtime[64];
 	phys_addr_t gpa;
 	void *page;
 	int ret;
 
-	if (!abi->msr_clock_page && !abi->hc_clock) {
-		pr_err("the host offers no clock page: neither MSR_KVM_CLOCK_PAGE (CPUID KVM_FEATURE_PV_CLOCK_PAGE) nor the pvops clock page (KVM_HC_PVOPS_CLOCK)\n");
+	if (!abi->msr_clock_page) {
+		pr_err("the host offers no clock page: no MSR_KVM_CLOCK_PAGE (CPUID KVM_FEATURE_PV_CLOCK_PAGE)\n");
 		return -ENODEV;
 	}
 	if (!rating || rating >= 500) {
@@ -706,31 +522,16 @@ static int __init pvclock_init(void)
 	}
 	gpa = virt_to_phys(page);
 
-	if (abi->msr_clock_page) {
-		pvc.cp = page;
-		pvc.msr = abi->msr_clock_page;
-		ret = pvclock_kvm_start(&cr);
-		if (ret)
-			goto err_free;
-		static_branch_enable(&pvclock_kvm_abi);
-		if (cr.valid)
-			snprintf(realtime, sizeof(realtime), "given (bound %llu ns)",
-				 cr.maxerror);
-		else
-			snprintf(realtime, sizeof(realtime),
-				 "not given (page not valid)");
-	} else {
-		pvc.page = page;
-		ret = pvclock_pvops_start(&r);
-		if (ret)
-			goto err_free;
-		if (r.clock_flags & KVM_PVOPS_CLOCK_REALTIME)
-			snprintf(realtime, sizeof(realtime), "given (bound %u ns)",
-				 r.error_bound);
-		else
-			snprintf(realtime, sizeof(realtime), "not given (bound %u ns)",
-				 r.error_bound);
-	}
+	pvc.cp = page;
+	pvc.msr = abi->msr_clock_page;
+	ret = pvclock_kvm_start(&cr);
+	if (ret)
+		goto err_free;
+	if (cr.valid)
+		snprintf(realtime, sizeof(realtime), "given (bound %llu ns)",
+			 cr.maxerror);
+	else
+		snprintf(realtime, sizeof(realtime), "not given (page not valid)");
 
 	pvc.pdev = platform_device_register_simple(KBUILD_MODNAME,
 						   PLATFORM_DEVID_NONE, NULL, 0);
@@ -764,16 +565,9 @@ static int __init pvclock_init(void)
 		snprintf(ptp_name, sizeof(ptp_name), "ptp%d",
 			 ptp_clock_index(pvc.ptp));
 	schedule_delayed_work(&pvc.poll, msecs_to_jiffies(READ_ONCE(poll_ms)));
-	if (pvc.cp)
-		pr_info("clock page at %pa (MSR_KVM_CLOCK_PAGE): %s TSC, realtime %s, marker %llu; clocksource pvclock (rating %u), PTP clock %s\n",
-			&gpa,
-			cr.flags & PVCLOCK_TSC_STABLE_BIT ? "stable" : "unstable",
-			realtime, cr.disruption_marker, rating, ptp_name);
-	else
-		pr_info("clock page at %pa: %s TSC, realtime %s, host refresh %u ms; clocksource pvclock (rating %u), PTP clock %s\n",
-			&gpa,
-			r.flags & PVCLOCK_TSC_STABLE_BIT ? "stable" : "unstable",
-			realtime, r.refresh_ms, rating, ptp_name);
+	pr_info("clock page at %pa (MSR_KVM_CLOCK_PAGE): %s TSC, realtime %s, marker %llu; clocksource pvclock (rating %u), PTP clock %s\n",
+		&gpa, cr.flags & PVCLOCK_TSC_STABLE_BIT ? "stable" : "unstable",
+		realtime, cr.disruption_marker, rating, ptp_name);
 	return 0;
 
 err_cs:
@@ -783,7 +577,7 @@ err_group:
 err_pdev:
 	platform_device_unregister(pvc.pdev);
 err_unregister:
-	pvclock_unregister_page();
+	pvclock_cp_unregister();
 err_free:
 	kfree(pvc.pair);
 	pvclock_free_page(page);
@@ -793,8 +587,6 @@ module_init(pvclock_init);
 
 static void __exit pvclock_exit(void)
 {
-	void *page = pvc.cp ? (void *)pvc.cp : (void *)pvc.page;
-
 	debugfs_remove_recursive(pvclock_debugfs);
 	cancel_delayed_work_sync(&pvc.poll);
 	if (pvc.ptp)
@@ -803,11 +595,11 @@ static void __exit pvclock_exit(void)
 	clocksource_unregister(&pvclock_cs);
 	sysfs_remove_group(&pvc.pdev->dev.kobj, &pvclock_attr_group);
 	platform_device_unregister(pvc.pdev);
-	pvclock_unregister_page();
+	pvclock_cp_unregister();
 	kfree(pvc.pair);
-	pvclock_free_page(page);
+	pvclock_free_page(pvc.cp);
 }
 module_exit(pvclock_exit);
 
-MODULE_DESCRIPTION("Clocksource and PTP clock from the KVM clock page (MSR_KVM_CLOCK_PAGE or the pvops one)");
+MODULE_DESCRIPTION("Clocksource and PTP clock from the KVM clock page (MSR_KVM_CLOCK_PAGE)");
 MODULE_LICENSE("GPL");

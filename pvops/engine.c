@@ -547,22 +547,14 @@ static int pvops_check_backend(struct pvops_backend *b)
 	}
 	missing = b->host_features & ~pvops_host_features();
 	if (missing) {
-		switch (pvops_host_abi()->abi) {
-		case PVOPS_ABI_NONE:
-			pr_err("%s: host services no pvops hypercalls (unpatched KVM, or kvm.pvops_hypercalls=0)\n",
-			       b->name);
-			break;
-		case PVOPS_ABI_KVM:
-			pvops_format_bits(names, sizeof(names), missing,
-					  pvops_host_feature_name);
+		pvops_format_bits(names, sizeof(names), missing,
+				  pvops_host_feature_name);
+		if (pvops_host_abi()->abi == PVOPS_ABI_NONE)
+			pr_err("%s: host offers no KVM ABI capability (CPUID 0x40000001: stock KVM?), needs %s\n",
+			       b->name, names);
+		else
 			pr_err("%s: host's KVM ABI (CPUID 0x40000001) lacks %s\n",
 			       b->name, names);
-			break;
-		default:
-			pr_err("%s: host lacks pvops hypercalls 0x%x\n",
-			       b->name, missing);
-			break;
-		}
 		return -ENODEV;
 	}
 	for (op = 0; op < PVOPS_NR_OPS; op++) {

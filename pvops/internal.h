@@ -10,10 +10,8 @@
 
 struct pvops_host_abi;
 
-int pvops_host_query(void);
-bool pvops_host_abi_needs_query(u32 kvm_features);
-int pvops_host_abi_select(u32 kvm_features, long query,
-			  struct pvops_host_abi *abi);
+void pvops_host_discover(void);
+int pvops_host_abi_select(u32 kvm_features, struct pvops_host_abi *abi);
 int pvops_format_bits(char *buf, size_t size, u32 bits,
 		      const char *(*name_of)(unsigned int bit));
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvops core: detects KVM, reads what the host offers (KVM PV features, and
- * the pvops hypercalls of either host ABI), and runs the op engine
+ * the capabilities of the KVM ABI among them), and runs the op engine
  * (engine.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -133,25 +133,12 @@ static ssize_t kvm_features_show(struct kobject *kobj,
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 
-static ssize_t host_abi_version_show(struct kobject *kobj,
-				     struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", pvops_host_abi_version());
-}
-
 static ssize_t host_abi_show(struct kobject *kobj,
 			     struct kobj_attribute *attr, char *buf)
 {
-	const struct pvops_host_abi *abi = pvops_host_abi();
+	bool kvm = pvops_host_abi()->abi == PVOPS_ABI_KVM;
 
-	switch (abi->abi) {
-	case PVOPS_ABI_KVM:
-		return sysfs_emit(buf, "kvm\n");
-	case PVOPS_ABI_PVOPS:
-		return sysfs_emit(buf, "pvops-%u\n", abi->version);
-	default:
-		return sysfs_emit(buf, "none\n");
-	}
+	return sysfs_emit(buf, "%s\n", kvm ? "kvm" : "none");
 }
 
 static ssize_t host_features_show(struct kobject *kobj,
@@ -178,7 +165,6 @@ static ssize_t ops_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
 static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
 static struct kobj_attribute host_abi_attr = __ATTR_RO(host_abi);
-static struct kobj_attribute host_abi_version_attr = __ATTR_RO(host_abi_version);
 static struct kobj_attribute host_features_attr = __ATTR_RO(host_features);
 static struct kobj_attribute ops_attr = __ATTR_RO(ops);
 
@@ -186,7 +172,6 @@ static struct attribute *pvops_attrs[] = {
 	&hypervisor_attr.attr,
 	&kvm_features_attr.attr,
 	&host_abi_attr.attr,
-	&host_abi_version_attr.attr,
 	&host_features_attr.attr,
 	&ops_attr.attr,
 	NULL,
@@ -211,7 +196,7 @@ static int __init pvops_init(void)
 
 	pvops_format_features(features, sizeof(features), pvops_kvm_features());
 	pr_info("KVM guest, host features: %s\n", features);
-	pvops_host_query();
+	pvops_host_discover();
 
 	pvops_kobj = kobject_create_and_add("pvops", kernel_kobj);
 	if (!pvops_kobj)

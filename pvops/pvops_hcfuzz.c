@@ -6,34 +6,29 @@
  * host must answer each at once (a lock wait: within its timeout) with one
  * of those values, and harm neither this guest, nor itself, nor another VM.
  *
- * The numbers are those of the host's ABI (pvops_host_abi()): on the pvops-1
- * ABI of the 6.1 host series the pvops block's, serviced or not, and its
- * neighbours; on the KVM ABI of hostside/next KVM_HC_FLUSH_TLB,
- * KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU, KVM's unused numbers after
- * KVM_HC_MAP_GPA_RANGE (12..31) and the old block (gone there). Never
+ * The numbers are those of the KVM ABI (hostside/next): KVM_HC_FLUSH_TLB,
+ * KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU; and numbers no host services, which
+ * must return -KVM_ENOSYS: KVM's unused ones after KVM_HC_MAP_GPA_RANGE
+ * (12..31, but for the two above) and the block the retired private ABI of
+ * the 6.1 host series reserved, with 16 on either side. Never
  * KVM_HC_CLOCK_PAIRING (9: it writes where a0 points) nor KVM_HC_SEND_IPI
  * (10: random vectors into this guest).
  * Each argument is one of a few kinds of value: 0, small numbers, random
  * 32- and 64-bit numbers, addresses beyond any guest memory, and addresses
  * in a page of this module's (page aligned, 8-byte aligned or not aligned)
  * that holds random bytes: a flush bitmap to read, a lock byte to wait on.
- * One call it never makes: registering a clock page (pvops-1) anywhere but
- * in that page (the host would write the page every second). So the page is
- * the host's to write from the first registration on: at the end the module
- * unregisters it, and keeps it (leaks it) if that fails.
  *
  * A call that has not returned after stuck_ms is named in dmesg, with its
  * arguments, every second until it returns:
  *   pvops_hcfuzz: cpu N in NAME for N ms: nr=0x... a0=0x... a1=... a2=... a3=...
  *
  * /sys/kernel/debug/pvops_hcfuzz/:
- *   state     "running", then "done" once every kthread has stopped and
- *             the clock page is unregistered
+ *   state     "running", then "done" once every kthread has stopped
  *   summary   "key value" lines: calls, unexpected (results the ABI does
  *             not allow), max_call_us, slow_calls (above stuck_ms),
- *             idle_cpus (kthreads that made no call), clock_unregister
- *             (its result; pvops-1 only), then "NAME calls N ok N" per
- *             serviced hypercall and for "other" (ok: a result >= 0)
+ *             idle_cpus (kthreads that made no call), then
+ *             "NAME calls N ok N" per serviced hypercall and for "other"
+ *             (ok: a result >= 0)
  * The first unexpected results are printed in dmesg (at most 10).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -58,15 +53,17 @@
 #include <pvops/abi.h>
 #include <pvops/pvops.h>
 
-/* The other numbers drawn on pvops-1: the block and 16 on either side. */
-#define HCFUZZ_NR_FIRST		(KVM_HC_PVOPS_BASE - 16)
-#define HCFUZZ_NR_COUNT		(KVM_HC_PVOPS_NR + 32)
-/* On the KVM ABI: 12 (KVM_HC_MAP_GPA_RANGE, not enabled here) and up. */
+/*
+ * Unknown numbers: the block of 0x100 at 0x50560000 that the retired
+ * private ABI (6.1 host series) reserved, and 16 on either side...
+ */
+#define HCFUZZ_OLD_FIRST	(0x50560000 - 16)
+#define HCFUZZ_OLD_COUNT	(0x100 + 32)
+/* ...and 12 (KVM_HC_MAP_GPA_RANGE, not enabled here) and up. */
 #define HCFUZZ_KVM_FIRST	12
 #define HCFUZZ_KVM_COUNT	20
 #define HCFUZZ_KVM_CAPS		(PVOPS_CAP_FLUSH_TLB | PVOPS_CAP_LOCK_WAIT | \
 				 PVOPS_CAP_LOCK_KICK)
-#define HCFUZZ_MAX_SLOTS	6
 #define HCFUZZ_MAX_REPORTS	10
 
 static uint seconds = 20;
@@ -82,24 +79,15 @@ struct hcfuzz_hc {
 	const char *name;
 };
 
-/* The serviced hypercalls of each ABI; the slot after the last: "other". */
-static const struct hcfuzz_hc hcfuzz_pvops_hcs[] = {
-	{ KVM_HC_PVOPS_FEATURES,	"features" },
-	{ KVM_HC_PVOPS_FLUSH_TLB,	"flush_tlb" },
-	{ KVM_HC_PVOPS_LOCK_WAIT,	"lock_wait" },
-	{ KVM_HC_PVOPS_LOCK_KICK,	"lock_kick" },
-	{ KVM_HC_PVOPS_CLOCK,		"clock" },
-};
-
-static const struct hcfuzz_hc hcfuzz_kvm_hcs[] = {
+/* The serviced hypercalls; the slot after the last: "other". */
+static const struct hcfuzz_hc hcfuzz_hcs[] = {
 	{ KVM_HC_FLUSH_TLB,		"flush_tlb" },
 	{ KVM_HC_LOCK_WAIT,		"lock_wait" },
 	{ KVM_HC_KICK_CPU,		"kick_cpu" },
 };
 
-static const struct hcfuzz_hc *hcfuzz_hcs;
-static unsigned int hcfuzz_nr_hcs;	/* also the "other" slot */
-static bool hcfuzz_kvm_abi;
+#define HCFUZZ_NR_HCS		ARRAY_SIZE(hcfuzz_hcs)	/* also the "other" slot */
+#define HCFUZZ_MAX_SLOTS	(HCFUZZ_NR_HCS + 1)
 
 /* One kthread's state; only it writes there, but for the stop flag. */
 struct hcfuzz_thread {
@@ -122,10 +110,8 @@ static unsigned int hcfuzz_nr;
 static struct task_struct *hcfuzz_monitor;
 static void *hcfuzz_page;
 static phys_addr_t hcfuzz_page_pa;
-static long hcfuzz_features;	/* the FEATURES result at load */
 static u64 hcfuzz_deadline_ns;
 static atomic_t hcfuzz_reports;
-static long hcfuzz_unregister_ret = 1;	/* 1: not yet unregistered */
 static bool hcfuzz_done;
 static struct dentry *hcfuzz_debugfs;
 
@@ -133,15 +119,15 @@ static unsigned int hcfuzz_slot(unsigned int nr)
 {
 	unsigned int i;
 
-	for (i = 0; i < hcfuzz_nr_hcs; i++)
+	for (i = 0; i < HCFUZZ_NR_HCS; i++)
 		if (hcfuzz_hcs[i].nr == nr)
 			return i;
-	return hcfuzz_nr_hcs;
+	return HCFUZZ_NR_HCS;
 }
 
 static const char *hcfuzz_name(unsigned int slot)
 {
-	return slot < hcfuzz_nr_hcs ? hcfuzz_hcs[slot].name : "other";
+	return slot < HCFUZZ_NR_HCS ? hcfuzz_hcs[slot].name : "other";
 }
 
 static bool hcfuzz_any(long ret, const long *allowed, unsigned int n)
@@ -156,20 +142,17 @@ static bool hcfuzz_any(long ret, const long *allowed, unsigned int n)
 
 /*
  * Whether the ABI (include/pvops/abi.h) allows @ret for this call from CPL 0
- * of a VM that is not nested and has an in-kernel local APIC. Where the
- * arguments alone decide the error, only that error is allowed.
- */
-/*
- * The flush and the wait have the same arguments and results in both ABIs
- * (pvops/hostabi.c checks that their constants agree).
+ * of a VM that is not nested and has an in-kernel local APIC (and so an
+ * APIC map: no -KVM_EOPNOTSUPP). Where the arguments alone decide the
+ * error, only that error is allowed.
  */
 static bool hcfuzz_flush_allowed(const unsigned long *a, long ret)
 {
 	static const long flush_errors[] = { -KVM_EINVAL, -KVM_E2BIG, -KVM_EFAULT };
 
-	if (a[3] & ~KVM_PVOPS_FLUSH_GPA)
+	if (a[3] & ~KVM_FLUSH_TLB_GPA)
 		return ret == -KVM_EINVAL;
-	if ((a[3] & KVM_PVOPS_FLUSH_GPA) && (a[0] & 7))
+	if ((a[3] & KVM_FLUSH_TLB_GPA) && (a[0] & 7))
 		return ret == -KVM_EINVAL;
 	if (ret > 0)
 		return ret < num_possible_cpus();
@@ -179,19 +162,19 @@ static bool hcfuzz_flush_allowed(const unsigned long *a, long ret)
 static bool hcfuzz_wait_allowed(const unsigned long *a, long ret)
 {
 	static const long wait_results[] = {
-		KVM_PVOPS_WAIT_KICKED, KVM_PVOPS_WAIT_CHANGED,
-		KVM_PVOPS_WAIT_TIMEOUT, KVM_PVOPS_WAIT_EVENT,
+		KVM_LOCK_WAIT_KICKED, KVM_LOCK_WAIT_CHANGED,
+		KVM_LOCK_WAIT_TIMEOUT, KVM_LOCK_WAIT_EVENT,
 		-KVM_EFAULT,
 	};
 
-	if (a[1] > 0xff || !a[2] || a[2] > KVM_PVOPS_WAIT_MAX_NS ||
-	    (a[3] & ~KVM_PVOPS_WAIT_YIELD))
+	if (a[1] > 0xff || !a[2] || a[2] > KVM_LOCK_WAIT_MAX_NS ||
+	    (a[3] & ~KVM_LOCK_WAIT_YIELD))
 		return ret == -KVM_EINVAL;
 	return hcfuzz_any(ret, wait_results, ARRAY_SIZE(wait_results));
 }
 
-/* The KVM ABI (hostside/next): its kick is KVM_HC_KICK_CPU, always 0. */
-static bool hcfuzz_kvm_allowed(unsigned int nr, const unsigned long *a, long ret)
+/* The kick is KVM_HC_KICK_CPU: always 0. Any other number is unknown. */
+static bool hcfuzz_allowed(unsigned int nr, const unsigned long *a, long ret)
 {
 	switch (nr) {
 	case KVM_HC_FLUSH_TLB:
@@ -200,36 +183,6 @@ static bool hcfuzz_kvm_allowed(unsigned int nr, const unsigned long *a, long ret
 		return hcfuzz_wait_allowed(a, ret);
 	case KVM_HC_KICK_CPU:
 		return ret == 0;
-	default:
-		return ret == -KVM_ENOSYS;
-	}
-}
-
-static bool hcfuzz_allowed(unsigned int nr, const unsigned long *a, long ret)
-{
-	if (hcfuzz_kvm_abi)
-		return hcfuzz_kvm_allowed(nr, a, ret);
-
-	switch (nr) {
-	case KVM_HC_PVOPS_FEATURES:
-		if (a[0] || a[1] || a[2] || a[3])
-			return ret == -KVM_EINVAL;
-		return ret == hcfuzz_features;
-	case KVM_HC_PVOPS_FLUSH_TLB:
-		return hcfuzz_flush_allowed(a, ret);
-	case KVM_HC_PVOPS_LOCK_WAIT:
-		return hcfuzz_wait_allowed(a, ret);
-	case KVM_HC_PVOPS_LOCK_KICK:
-		if (a[1] || a[2] || a[3])
-			return ret == -KVM_EINVAL;
-		return ret == 0 || ret == -KVM_EINVAL;
-	case KVM_HC_PVOPS_CLOCK:
-		if (a[1] || a[2] || a[3] || offset_in_page(a[0]))
-			return ret == -KVM_EINVAL;
-		/* Only our page, none, or no memory at all (hcfuzz_draw()). */
-		if (!a[0] || a[0] == hcfuzz_page_pa)
-			return ret == 0;
-		return ret == -KVM_EFAULT;
 	default:
 		return ret == -KVM_ENOSYS;
 	}
@@ -271,9 +224,9 @@ static unsigned int hcfuzz_draw_nr(struct rnd_state *rnd)
 
 	/* Mostly the serviced calls, the rest anywhere in the ranges. */
 	if (r % 4)
-		return hcfuzz_hcs[(r >> 8) % hcfuzz_nr_hcs].nr;
-	if (!hcfuzz_kvm_abi || (r & 0x80))
-		return HCFUZZ_NR_FIRST + (r >> 8) % HCFUZZ_NR_COUNT;
+		return hcfuzz_hcs[(r >> 8) % HCFUZZ_NR_HCS].nr;
+	if (r & 0x80)
+		return HCFUZZ_OLD_FIRST + (r >> 8) % HCFUZZ_OLD_COUNT;
 	return HCFUZZ_KVM_FIRST + (r >> 8) % HCFUZZ_KVM_COUNT;
 }
 
@@ -284,13 +237,6 @@ static void hcfuzz_draw(struct hcfuzz_thread *t)
 	t->nr = hcfuzz_draw_nr(&t->rnd);
 	for (i = 0; i < 4; i++)
 		t->a[i] = hcfuzz_value(&t->rnd);
-	/*
-	 * A registration the host would accept: only of our page. Any other
-	 * page-aligned address with a1..a3 zero becomes one beyond memory.
-	 */
-	if (!hcfuzz_kvm_abi && t->nr == KVM_HC_PVOPS_CLOCK && !t->a[1] && !t->a[2] && !t->a[3] &&
-	    !offset_in_page(t->a[0]) && t->a[0] && t->a[0] != hcfuzz_page_pa)
-		t->a[0] = BIT_ULL(52);
 }
 
 static void hcfuzz_report(struct hcfuzz_thread *t, long ret)
@@ -342,22 +288,6 @@ static int hcfuzz_fn(void *data)
 	return 0;
 }
 
-/*
- * Unregister the clock page; keep the page if the host may still write it.
- * Only once every kthread has stopped calling.
- */
-static void hcfuzz_unregister(void)
-{
-	if (hcfuzz_unregister_ret != 1 || hcfuzz_kvm_abi)
-		return;
-	hcfuzz_unregister_ret = pvops_hypercall(KVM_HC_PVOPS_CLOCK, 0, 0, 0, 0);
-	if (hcfuzz_unregister_ret) {
-		pr_err("unregistering the clock page failed (%ld): its page is kept\n",
-		       hcfuzz_unregister_ret);
-		hcfuzz_page = NULL;
-	}
-}
-
 static int hcfuzz_monitor_fn(void *unused)
 {
 	unsigned int i, running;
@@ -384,8 +314,7 @@ static int hcfuzz_monitor_fn(void *unused)
 		}
 	} while (running && !kthread_should_stop());
 	if (!running) {
-		hcfuzz_unregister();
-		/* release: a reader that sees done sees the result above */
+		/* release: a reader that sees done sees the final counts */
 		smp_store_release(&hcfuzz_done, true);
 		pr_info("done\n");
 	}
@@ -412,7 +341,7 @@ static int summary_show(struct seq_file *m, void *unused)
 		struct hcfuzz_thread *t = &hcfuzz_threads[i];
 		u64 n = 0;
 
-		for (s = 0; s <= hcfuzz_nr_hcs; s++) {
+		for (s = 0; s <= HCFUZZ_NR_HCS; s++) {
 			calls[s] += READ_ONCE(t->calls[s]);
 			ok[s] += READ_ONCE(t->ok[s]);
 			n += READ_ONCE(t->calls[s]);
@@ -428,10 +357,7 @@ static int summary_show(struct seq_file *m, void *unused)
 	seq_printf(m, "max_call_us %llu\n", max_ns / NSEC_PER_USEC);
 	seq_printf(m, "slow_calls %llu\n", slow);
 	seq_printf(m, "idle_cpus %u\n", idle);
-	/* acquire: the result is set once done is */
-	if (smp_load_acquire(&hcfuzz_done) && !hcfuzz_kvm_abi)
-		seq_printf(m, "clock_unregister %ld\n", hcfuzz_unregister_ret);
-	for (s = 0; s <= hcfuzz_nr_hcs; s++)
+	for (s = 0; s <= HCFUZZ_NR_HCS; s++)
 		seq_printf(m, "%s calls %llu ok %llu\n", hcfuzz_name(s), calls[s], ok[s]);
 	return 0;
 }
@@ -445,9 +371,7 @@ static void hcfuzz_stop(void)
 		kthread_stop(hcfuzz_monitor);
 	for (i = 0; i < hcfuzz_nr; i++)
 		kthread_stop(hcfuzz_threads[i].task);
-	hcfuzz_unregister();
-	if (hcfuzz_page)
-		free_page((unsigned long)hcfuzz_page);
+	free_page((unsigned long)hcfuzz_page);
 	kfree(hcfuzz_threads);
 }
 
@@ -459,28 +383,11 @@ static int __init hcfuzz_init(void)
 
 	if (!seconds || seconds > 3600 || !stuck_ms)
 		return -EINVAL;
-	switch (pvops_host_abi()->abi) {
-	case PVOPS_ABI_KVM:
-		/* All of them, or the oracle's "not serviced" would be wrong. */
-		if ((pvops_host_features() & HCFUZZ_KVM_CAPS) != HCFUZZ_KVM_CAPS) {
-			pr_err("the host's KVM ABI lacks the flush or the lock wait\n");
-			return -ENODEV;
-		}
-		hcfuzz_kvm_abi = true;
-		hcfuzz_hcs = hcfuzz_kvm_hcs;
-		hcfuzz_nr_hcs = ARRAY_SIZE(hcfuzz_kvm_hcs);
-		break;
-	case PVOPS_ABI_PVOPS:
-		hcfuzz_hcs = hcfuzz_pvops_hcs;
-		hcfuzz_nr_hcs = ARRAY_SIZE(hcfuzz_pvops_hcs);
-		hcfuzz_features = pvops_hypercall(KVM_HC_PVOPS_FEATURES, 0, 0, 0, 0);
-		break;
-	default:
-		pr_err("the host services no pvops hypercalls: nothing to call\n");
+	/* All of them, or the oracle's "not serviced" would be wrong. */
+	if ((pvops_host_features() & HCFUZZ_KVM_CAPS) != HCFUZZ_KVM_CAPS) {
+		pr_err("the host's KVM ABI lacks the flush or the lock wait (CPUID 0x40000001)\n");
 		return -ENODEV;
 	}
-	BUILD_BUG_ON(ARRAY_SIZE(hcfuzz_pvops_hcs) >= HCFUZZ_MAX_SLOTS);
-	BUILD_BUG_ON(ARRAY_SIZE(hcfuzz_kvm_hcs) >= HCFUZZ_MAX_SLOTS);
 	hcfuzz_page = (void *)get_zeroed_page(GFP_KERNEL);
 	hcfuzz_threads = kcalloc(num_online_cpus(), sizeof(*hcfuzz_threads), GFP_KERNEL);
 	if (!hcfuzz_page || !hcfuzz_threads) {
@@ -515,8 +422,7 @@ static int __init hcfuzz_init(void)
 	hcfuzz_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("state", 0444, hcfuzz_debugfs, NULL, &state_fops);
 	debugfs_create_file("summary", 0444, hcfuzz_debugfs, NULL, &summary_fops);
-	pr_info("%u kthreads for %u s, seed %#x, features %#lx\n", hcfuzz_nr,
-		seconds, seed, hcfuzz_features);
+	pr_info("%u kthreads for %u s, seed %#x\n", hcfuzz_nr, seconds, seed);
 	return 0;
 
 fail:

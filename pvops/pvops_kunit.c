@@ -8,6 +8,7 @@
 #include <linux/cpumask.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
+#include <linux/log2.h>
 #include <linux/kvm_para.h>
 #include <linux/string.h>
 #include <asm/paravirt.h>
@@ -112,18 +113,16 @@ static void pvops_test_format_truncates(struct kunit *test)
 }
 
 /*
- * Choosing the host ABI: pvops_host_abi_select() on the CPUID bits and the
- * KVM_HC_PVOPS_FEATURES reply of each kind of host.
+ * Choosing the host's capabilities: pvops_host_abi_select() on the CPUID
+ * bits of each kind of host.
  */
 #define KT_KVM_FLUSH	BIT(KVM_FEATURE_PV_FLUSH_TLB_HC)
 #define KT_KVM_WAIT	BIT(KVM_FEATURE_PV_LOCK_WAIT)
 #define KT_KVM_CLOCK	BIT(KVM_FEATURE_PV_CLOCK_PAGE)
 #define KT_UNHALT	BIT(KVM_FEATURE_PV_UNHALT)
-/* What the 6.1 host series' L1 offers: the usual bits, no KVM ABI bit. */
+/* What a stock KVM offers: the usual bits, no KVM ABI bit. */
 #define KT_BASE		(BIT(KVM_FEATURE_CLOCKSOURCE2) | BIT(KVM_FEATURE_STEAL_TIME) | \
 			 BIT(KVM_FEATURE_PV_TLB_FLUSH) | BIT(KVM_FEATURE_PV_SEND_IPI))
-/* The 6.1 series' reply: ABI v1, all five hypercalls. */
-#define KT_QUERY_V1	((1L << 32) | 0x1f)
 #define KT_LOCK_CAPS	(PVOPS_CAP_LOCK_WAIT | PVOPS_CAP_LOCK_KICK)
 
 /* What each kind of host must give, field by field. */
@@ -142,22 +141,15 @@ static void pvops_test_format_truncates(struct kunit *test)
 				  .hc_lock_kick = 5, .msr_clock_page = 0x4b564d09 }
 #define KT_KVM_CLOCK_ONLY	{ .abi = PVOPS_ABI_KVM, .caps = PVOPS_CAP_CLOCK, \
 				  .msr_clock_page = 0x4b564d09 }
-#define KT_PVOPS_ALL		{ .abi = PVOPS_ABI_PVOPS, .version = 1, .caps = 0x1f, \
-				  .hc_flush_tlb = KVM_HC_PVOPS_FLUSH_TLB, \
-				  .hc_lock_wait = KVM_HC_PVOPS_LOCK_WAIT, \
-				  .hc_lock_kick = KVM_HC_PVOPS_LOCK_KICK, \
-				  .hc_clock = KVM_HC_PVOPS_CLOCK }
 #define KT_NONE			{ .abi = PVOPS_ABI_NONE }
 
 struct kt_abi_case {
 	const char *what;
 	u32 features;
-	long query;
 	int ret;
 	struct pvops_host_abi want;
 };
 
-/* Each case gives its result, and asks the query exactly without KVM ABI. */
 static void kt_expect_abis(struct kunit *test, const struct kt_abi_case *c,
 			   unsigned int n)
 {
@@ -166,124 +158,99 @@ static void kt_expect_abis(struct kunit *test, const struct kt_abi_case *c,
 	for (; n; n--, c++) {
 		/* Garbage: the function must set every field. */
 		memset(&abi, 0xa5, sizeof(abi));
-		KUNIT_EXPECT_EQ_MSG(test, pvops_host_abi_select(c->features, c->query, &abi),
+		KUNIT_EXPECT_EQ_MSG(test, pvops_host_abi_select(c->features, &abi),
 				    c->ret, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.abi, c->want.abi, "%s", c->what);
-		KUNIT_EXPECT_EQ_MSG(test, abi.version, c->want.version, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.caps, c->want.caps, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.hc_flush_tlb, c->want.hc_flush_tlb, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.hc_lock_wait, c->want.hc_lock_wait, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.hc_lock_kick, c->want.hc_lock_kick, "%s", c->what);
-		KUNIT_EXPECT_EQ_MSG(test, abi.hc_clock, c->want.hc_clock, "%s", c->what);
 		KUNIT_EXPECT_EQ_MSG(test, abi.msr_clock_page, c->want.msr_clock_page,
 				    "%s", c->what);
-		KUNIT_EXPECT_EQ_MSG(test, pvops_host_abi_needs_query(c->features),
-				    c->want.abi != PVOPS_ABI_KVM, "%s", c->what);
 	}
 }
 
-/* The 6.12 host series: every bit, no query made. */
+/* The 6.12 host series: every bit. */
 static void pvops_test_abi_kvm(struct kunit *test)
 {
 	static const struct kt_abi_case cases[] = {
 		{ "6.12 series", KT_BASE | KT_UNHALT | KT_KVM_FLUSH | KT_KVM_WAIT |
-		  KT_KVM_CLOCK, -KVM_ENOSYS, 0, KT_KVM_ALL_CLOCK },
+		  KT_KVM_CLOCK, 0, KT_KVM_ALL_CLOCK },
 		/* Its VMM may leave the clock page's opt-in bit out. */
 		{ "6.12 series, no clock page", KT_BASE | KT_UNHALT | KT_KVM_FLUSH |
-		  KT_KVM_WAIT, -KVM_ENOSYS, 0, KT_KVM_ALL },
+		  KT_KVM_WAIT, 0, KT_KVM_ALL },
 	};
 
 	KUNIT_EXPECT_EQ(test, KVM_HC_KICK_CPU, 5);
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
 }
 
-/* The 6.1 host series: no KVM ABI bit, the query answers. */
-static void pvops_test_abi_pvops(struct kunit *test)
+/* No KVM ABI bit (a stock host, or none at all): no ABI, no capability. */
+static void pvops_test_abi_none(struct kunit *test)
 {
 	static const struct kt_abi_case cases[] = {
-		{ "6.1 series", KT_BASE | KT_UNHALT, KT_QUERY_V1, 0, KT_PVOPS_ALL },
-		/* PV_UNHALT is no KVM ABI bit, nor does pvops-1's kick need it. */
-		{ "6.1 series, no PV_UNHALT", KT_BASE, KT_QUERY_V1, 0, KT_PVOPS_ALL },
-		{ "query only", KT_BASE, (1L << 32) | 0x1, 0,
-		  { .abi = PVOPS_ABI_PVOPS, .version = 1, .caps = PVOPS_CAP_FEATURES } },
-		{ "clock page only", KT_BASE, (1L << 32) | 0x11, 0,
-		  { .abi = PVOPS_ABI_PVOPS, .version = 1,
-		    .caps = PVOPS_CAP_FEATURES | PVOPS_CAP_CLOCK,
-		    .hc_clock = KVM_HC_PVOPS_CLOCK } },
-	};
-
-	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
-}
-
-/* Both: the KVM ABI wins, and the pvops-1 reply counts for nothing. */
-static void pvops_test_abi_both(struct kunit *test)
-{
-	static const struct kt_abi_case cases[] = {
-		{ "both", KT_BASE | KT_UNHALT | KT_KVM_FLUSH | KT_KVM_WAIT,
-		  KT_QUERY_V1, 0, KT_KVM_ALL },
-		{ "both, one KVM ABI bit", KT_BASE | KT_UNHALT | KT_KVM_FLUSH,
-		  KT_QUERY_V1, 0, KT_KVM_FLUSH_ONLY },
-		/* No KVM_HC_PVOPS_CLOCK fallback beside the KVM ABI. */
-		{ "both, only the clock page bit", KT_BASE | KT_UNHALT | KT_KVM_CLOCK,
-		  KT_QUERY_V1, 0, KT_KVM_CLOCK_ONLY },
-	};
-
-	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
-}
-
-/* Neither (a stock host), or a reply that is none: no ABI, no capability. */
-static void pvops_test_abi_neither(struct kunit *test)
-{
-	static const struct kt_abi_case cases[] = {
-		{ "stock host", KT_BASE | KT_UNHALT, -KVM_ENOSYS, -ENODEV, KT_NONE },
-		{ "query from CPL 3", 0, -KVM_EPERM, -ENODEV, KT_NONE },
-		{ "reply with bits 63:48", KT_BASE, KT_QUERY_V1 | (1L << 48),
-		  -EPROTO, KT_NONE },
-		{ "reply with version 0", KT_BASE, 0x1f, -EPROTO, KT_NONE },
+		{ "stock host", KT_BASE | KT_UNHALT, -ENODEV, KT_NONE },
+		{ "no bits at all", 0, -ENODEV, KT_NONE },
+		/* Bits next to the KVM ABI's are none of its. */
+		{ "bits 17 and 21", KT_BASE | KT_UNHALT |
+		  BIT(KVM_FEATURE_MIGRATION_CONTROL) | BIT(21), -ENODEV, KT_NONE },
 	};
 
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
 }
 
 /*
- * Part of the KVM ABI: the flush without the lock wait; the lock wait
- * without PV_UNHALT, which gates its kick, KVM_HC_KICK_CPU: no lock
- * capability, and still the KVM ABI (no query).
+ * Each bit on its own; the lock wait without PV_UNHALT, which gates its
+ * kick, KVM_HC_KICK_CPU: no lock capability, and still the KVM ABI.
  */
 static void pvops_test_abi_partial(struct kunit *test)
 {
 	static const struct kt_abi_case cases[] = {
-		{ "flush only", KT_BASE | KT_UNHALT | KT_KVM_FLUSH, -KVM_ENOSYS, 0,
+		{ "flush only", KT_BASE | KT_UNHALT | KT_KVM_FLUSH, 0,
 		  KT_KVM_FLUSH_ONLY },
 		{ "flush, lock wait without PV_UNHALT",
-		  KT_BASE | KT_KVM_FLUSH | KT_KVM_WAIT, -KVM_ENOSYS, 0,
-		  KT_KVM_FLUSH_ONLY },
-		{ "lock wait without PV_UNHALT", KT_BASE | KT_KVM_WAIT, KT_QUERY_V1, 0,
+		  KT_BASE | KT_KVM_FLUSH | KT_KVM_WAIT, 0, KT_KVM_FLUSH_ONLY },
+		{ "lock wait without PV_UNHALT", KT_BASE | KT_KVM_WAIT, 0,
 		  { .abi = PVOPS_ABI_KVM } },
-		{ "lock wait only", KT_BASE | KT_UNHALT | KT_KVM_WAIT, -KVM_ENOSYS, 0,
+		{ "lock wait only", KT_BASE | KT_UNHALT | KT_KVM_WAIT, 0,
 		  KT_KVM_LOCK_ONLY },
-		{ "clock page only", KT_BASE | KT_UNHALT | KT_KVM_CLOCK, -KVM_ENOSYS, 0,
+		{ "clock page only", KT_BASE | KT_UNHALT | KT_KVM_CLOCK, 0,
 		  KT_KVM_CLOCK_ONLY },
 	};
 
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
 }
 
-/* What pvops chose at load agrees with what it reports. */
+/* What pvops chose at load agrees with what it reports, and with CPUID. */
 static void pvops_test_abi_loaded(struct kunit *test)
 {
 	const struct pvops_host_abi *abi = pvops_host_abi();
+	struct pvops_host_abi now;
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, abi);
 	KUNIT_EXPECT_EQ(test, abi->caps, pvops_host_features());
-	KUNIT_EXPECT_EQ(test, abi->version, pvops_host_abi_version());
-	if (abi->abi != PVOPS_ABI_PVOPS)
-		KUNIT_EXPECT_EQ(test, pvops_host_abi_version(), 0U);
-	KUNIT_EXPECT_EQ(test, abi->abi == PVOPS_ABI_KVM,
-			!pvops_host_abi_needs_query(pvops_kvm_features()));
-	/* One clock page at most, in the ABI chosen. */
+	ret = pvops_host_abi_select(pvops_kvm_features(), &now);
+	KUNIT_EXPECT_EQ(test, abi->abi, now.abi);
+	KUNIT_EXPECT_EQ(test, abi->abi == PVOPS_ABI_KVM, ret == 0);
+	KUNIT_EXPECT_EQ(test, abi->caps, now.caps);
 	KUNIT_EXPECT_EQ(test, !!(abi->caps & PVOPS_CAP_CLOCK),
-			!!abi->hc_clock + !!abi->msr_clock_page);
+			!!abi->msr_clock_page);
+}
+
+/* The names sysfs host_features shows, one per capability. */
+static void pvops_test_cap_names(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, pvops_host_feature_name(ilog2(PVOPS_CAP_FLUSH_TLB)),
+			   "flush_tlb");
+	KUNIT_EXPECT_STREQ(test, pvops_host_feature_name(ilog2(PVOPS_CAP_LOCK_WAIT)),
+			   "lock_wait");
+	KUNIT_EXPECT_STREQ(test, pvops_host_feature_name(ilog2(PVOPS_CAP_LOCK_KICK)),
+			   "lock_kick");
+	KUNIT_EXPECT_STREQ(test, pvops_host_feature_name(ilog2(PVOPS_CAP_CLOCK)),
+			   "clock");
+	KUNIT_EXPECT_NULL(test, pvops_host_feature_name(ilog2(PVOPS_CAP_CLOCK) + 1));
+	KUNIT_EXPECT_NULL(test, pvops_host_feature_name(32));
 }
 
 /*
@@ -501,11 +468,10 @@ static struct kunit_case pvops_test_cases[] = {
 
 static struct kunit_case pvops_host_abi_test_cases[] = {
 	KUNIT_CASE(pvops_test_abi_kvm),
-	KUNIT_CASE(pvops_test_abi_pvops),
-	KUNIT_CASE(pvops_test_abi_both),
-	KUNIT_CASE(pvops_test_abi_neither),
+	KUNIT_CASE(pvops_test_abi_none),
 	KUNIT_CASE(pvops_test_abi_partial),
 	KUNIT_CASE(pvops_test_abi_loaded),
+	KUNIT_CASE(pvops_test_cap_names),
 	{}
 };
 

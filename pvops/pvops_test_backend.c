@@ -28,9 +28,9 @@ static bool activate;
 module_param(activate, bool, 0444);
 MODULE_PARM_DESC(activate, "Switch every op to this backend on load (default: no)");
 
-static uint host_features = KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_FEATURES);
+static uint host_features;
 module_param(host_features, uint, 0444);
-MODULE_PARM_DESC(host_features, "pvops hypercalls (bitmap) the host must service (default: the feature query)");
+MODULE_PARM_DESC(host_features, "Capabilities (PVOPS_CAP_* bitmap: 1 flush_tlb, 2 lock_wait, 4 lock_kick, 8 clock) the host must offer (default: none)");
 
 static bool lock = true;
 module_param(lock, bool, 0444);
@@ -133,14 +133,13 @@ static int null_hc_measure(struct seq_file *m, const char *name,
 	return 0;
 }
 
-/* The pvops query, and upstream's cheapest hypercall for comparison. */
+/* Upstream's cheapest hypercall: the round trip alone. */
 static int null_hypercall_show(struct seq_file *m, void *unused)
 {
 	u64 *t = kmalloc_array(NULL_HC_SAMPLES, sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return -ENOMEM;
-	null_hc_measure(m, "pvops_features", KVM_HC_PVOPS_FEATURES, t);
 	null_hc_measure(m, "vapic_poll_irq", KVM_HC_VAPIC_POLL_IRQ, t);
 	kfree(t);
 	return 0;

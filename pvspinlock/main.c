@@ -7,11 +7,9 @@
  * which value: the host re-reads the byte before it halts the vCPU, bounds
  * the wait with a timeout and says what ended it. The kick wakes the
  * waiter, or is remembered for its next wait, and yields to it when it is
- * preempted. On the KVM ABI (the 6.12 host series) the wait is
- * KVM_HC_LOCK_WAIT and the kick KVM_HC_KICK_CPU, kvm_kick_cpu()'s own; on
- * the pvops-1 ABI (the 6.1 host series) KVM_HC_PVOPS_LOCK_WAIT and
- * KVM_HC_PVOPS_LOCK_KICK. The waits have the same arguments and results,
- * the kicks differ in their arguments only (pvops_host_kick()).
+ * preempted. The wait is KVM_HC_LOCK_WAIT of the KVM ABI (the 6.12 host
+ * series, offered by KVM_FEATURE_PV_LOCK_WAIT) and the kick
+ * KVM_HC_KICK_CPU, kvm_kick_cpu()'s own (KVM_FEATURE_PV_UNHALT).
  *
  *   /sys/module/pvspinlock/parameters/activate         switch to it at load
  *   /sys/module/pvspinlock/parameters/wait_timeout_us  bound of one wait
@@ -28,7 +26,7 @@
  * scheme's kick would wake it. It does not, because both schemes use one
  * wake-up flag on the host, the vCPU's pv_unhalted:
  *   - kvm_kick_cpu() (KVM_HC_KICK_CPU) sets it and kicks the vCPU; our kick
- *     does the same (on the KVM ABI it is that very hypercall);
+ *     is that very hypercall;
  *   - a HLT (kvm_wait()) ends when it is set, and so does our wait, which
  *     then clears it, as the end of a HLT does;
  *   - a kick that comes before the wait leaves it set, and the next wait,
@@ -37,9 +35,8 @@
  * functions the two CPUs called. What a kick cannot tell is which wait it
  * was meant for; a stale one makes a later wait return early, which the
  * qspinlock slow path takes as a spurious wake-up: it checks its lock and
- * waits again. When a hypercall fails (the host turned the pvops
- * hypercalls off), the wait runs kvm_wait() and the kick kvm_kick_cpu(),
- * the same flag again.
+ * waits again. When a hypercall fails, the wait runs kvm_wait() and the
+ * kick kvm_kick_cpu(), the same flag again.
  * Unloading: pvops_unregister_backend() switches back, then waits for every
  * CPU that is inside our functions, also a waiter halted in the host. That
  * waiter is woken by the next unlock's kick (either scheme, as above) and
@@ -100,7 +97,7 @@ static int wait_timeout_set(const char *val, const struct kernel_param *kp)
 	ret = kstrtouint(val, 0, &us);
 	if (ret)
 		return ret;
-	if (!us || us > KVM_PVOPS_WAIT_MAX_NS / NSEC_PER_USEC)
+	if (!us || us > KVM_LOCK_WAIT_MAX_NS / NSEC_PER_USEC)
 		return -ERANGE;
 	WRITE_ONCE(wait_timeout_us, us);
 	return 0;
@@ -132,7 +129,7 @@ static DEFINE_IRQ_WORK(pvspinlock_error_work, pvspinlock_say_error);
 
 static bool wait_yield;
 module_param(wait_yield, bool, 0644);
-MODULE_PARM_DESC(wait_yield, "Ask the host to yield to a preempted vCPU in guest kernel mode (the lock holder, likely) before it halts a waiter (KVM_PVOPS_WAIT_YIELD; default N)");
+MODULE_PARM_DESC(wait_yield, "Ask the host to yield to a preempted vCPU in guest kernel mode (the lock holder, likely) before it halts a waiter (KVM_LOCK_WAIT_YIELD; default N)");
 
 static void pvspinlock_error(enum pvops_op op, long ret)
 {
@@ -173,19 +170,19 @@ static void pvspinlock_wait(u8 *ptr, u8 val)
 	t0 = local_clock();
 	ret = pvops_hypercall(pvspinlock_abi->hc_lock_wait, gpa, val,
 			      (unsigned long)READ_ONCE(wait_timeout_us) * NSEC_PER_USEC,
-			      READ_ONCE(wait_yield) ? KVM_PVOPS_WAIT_YIELD : 0);
+			      READ_ONCE(wait_yield) ? KVM_LOCK_WAIT_YIELD : 0);
 	trace_pvspinlock_wait(gpa, val, ret, local_clock() - t0);
 	switch (ret) {
-	case KVM_PVOPS_WAIT_KICKED:
+	case KVM_LOCK_WAIT_KICKED:
 		this_cpu_inc(pvspinlock_stats.kicked);
 		break;
-	case KVM_PVOPS_WAIT_CHANGED:
+	case KVM_LOCK_WAIT_CHANGED:
 		this_cpu_inc(pvspinlock_stats.changed);
 		break;
-	case KVM_PVOPS_WAIT_TIMEOUT:
+	case KVM_LOCK_WAIT_TIMEOUT:
 		this_cpu_inc(pvspinlock_stats.timeouts);
 		break;
-	case KVM_PVOPS_WAIT_EVENT:
+	case KVM_LOCK_WAIT_EVENT:
 		this_cpu_inc(pvspinlock_stats.events);
 		break;
 	default:

@@ -3,9 +3,8 @@
  * KUnit tests for pvspinlock: the guest physical address of lock bytes in
  * every kind of kernel memory, checked by the guest and by the host, and
  * the host's lock wait and kick: what ends a wait, the timeout's bound, a
- * kick that comes first, a kick from another vCPU, and bad arguments, in
- * the host's ABI (KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU, or the pvops-1
- * KVM_HC_PVOPS_LOCK_WAIT and KVM_HC_PVOPS_LOCK_KICK).
+ * kick that comes first, a kick from another vCPU, and bad arguments
+ * (KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU).
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -74,7 +73,7 @@ static long kt_wait_blocked_flags(u8 *p, unsigned long timeout_ns,
 		ret = kt_wait_flags(p, READ_ONCE(*p), timeout_ns, wait_flags);
 		*ns = local_clock() - t0;
 		local_irq_restore(flags);
-		if (ret != KVM_PVOPS_WAIT_KICKED)
+		if (ret != KVM_LOCK_WAIT_KICKED)
 			break;
 	}
 	return ret;
@@ -119,9 +118,9 @@ static void kt_check_byte(struct kunit *test, const char *kind, u8 *p)
 	if (!(pvops_host_features() & PVOPS_CAP_LOCK_WAIT))
 		return;
 	KUNIT_EXPECT_EQ_MSG(test, kt_wait(p, v, KT_NS_PER_MS),
-			    (long)KVM_PVOPS_WAIT_CHANGED, "%s", kind);
+			    (long)KVM_LOCK_WAIT_CHANGED, "%s", kind);
 	KUNIT_EXPECT_NE_MSG(test, kt_wait_blocked(p, KT_NS_PER_MS, &ns),
-			    (long)KVM_PVOPS_WAIT_CHANGED, "%s", kind);
+			    (long)KVM_LOCK_WAIT_CHANGED, "%s", kind);
 }
 
 static u8 kt_module_byte;
@@ -171,13 +170,13 @@ static void pvspinlock_test_timeout(struct kunit *test)
 	kt_need_host(test);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, kt_wait_blocked(p, 20 * KT_NS_PER_MS, &ns),
-			(long)KVM_PVOPS_WAIT_TIMEOUT);
+			(long)KVM_LOCK_WAIT_TIMEOUT);
 	KUNIT_EXPECT_GE(test, ns, 20 * KT_NS_PER_MS);
 	/* Generous: the testbed's emulation is slow and noisy. */
 	KUNIT_EXPECT_LT(test, ns, 20 * KT_NS_PER_MS + 2 * NSEC_PER_SEC);
 }
 
-/* With KVM_PVOPS_WAIT_YIELD the wait is the same wait, it only yields first. */
+/* With KVM_LOCK_WAIT_YIELD the wait is the same wait, it only yields first. */
 static void pvspinlock_test_yield(struct kunit *test)
 {
 	u8 *p = kunit_kzalloc(test, 1, GFP_KERNEL);
@@ -185,10 +184,10 @@ static void pvspinlock_test_yield(struct kunit *test)
 
 	kt_need_host(test);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, kt_wait_flags(p, 1, KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD),
-			(long)KVM_PVOPS_WAIT_CHANGED);
-	KUNIT_EXPECT_EQ(test, kt_wait_blocked_flags(p, KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD, &ns),
-			(long)KVM_PVOPS_WAIT_TIMEOUT);
+	KUNIT_EXPECT_EQ(test, kt_wait_flags(p, 1, KT_NS_PER_MS, KVM_LOCK_WAIT_YIELD),
+			(long)KVM_LOCK_WAIT_CHANGED);
+	KUNIT_EXPECT_EQ(test, kt_wait_blocked_flags(p, KT_NS_PER_MS, KVM_LOCK_WAIT_YIELD, &ns),
+			(long)KVM_LOCK_WAIT_TIMEOUT);
 	KUNIT_EXPECT_GE(test, ns, KT_NS_PER_MS);
 }
 
@@ -209,11 +208,11 @@ static void pvspinlock_test_kick_first(struct kunit *test)
 	ns = local_clock() - t0;
 	local_irq_restore(flags);
 	KUNIT_EXPECT_EQ(test, kick, 0L);
-	KUNIT_EXPECT_EQ(test, wait, (long)KVM_PVOPS_WAIT_KICKED);
+	KUNIT_EXPECT_EQ(test, wait, (long)KVM_LOCK_WAIT_KICKED);
 	KUNIT_EXPECT_LT(test, ns, NSEC_PER_SEC / 2);
 	/* Consumed: the next wait blocks. */
 	KUNIT_EXPECT_EQ(test, kt_wait_blocked(p, KT_NS_PER_MS, &ns),
-			(long)KVM_PVOPS_WAIT_TIMEOUT);
+			(long)KVM_LOCK_WAIT_TIMEOUT);
 }
 
 struct kt_waiter {
@@ -237,7 +236,7 @@ static int kt_waiter_fn(void *data)
 	local_irq_save(flags);
 	for (i = 0; i < 5; i++) {
 		w->ret = kt_wait(&w->byte, 0, NSEC_PER_SEC);
-		if (w->ret != KVM_PVOPS_WAIT_EVENT)
+		if (w->ret != KVM_LOCK_WAIT_EVENT)
 			break;
 	}
 	local_irq_restore(flags);
@@ -269,19 +268,17 @@ static void pvspinlock_test_kick_remote(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvops_host_kick(pvops_host_abi(),
 					      per_cpu(x86_cpu_to_apicid, cpu)), 0L);
 	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&w->done, 10 * HZ));
-	KUNIT_EXPECT_EQ(test, w->ret, (long)KVM_PVOPS_WAIT_KICKED);
+	KUNIT_EXPECT_EQ(test, w->ret, (long)KVM_LOCK_WAIT_KICKED);
 }
 
 /*
- * Every argument the ABI rejects, rejected. The waits' errors are the same
- * in both ABIs; only pvops-1's kick rejects an APIC ID that names no vCPU,
- * or arguments it does not take (KVM_HC_KICK_CPU returns 0 for both).
+ * Every argument the ABI rejects, rejected. The kick, KVM_HC_KICK_CPU,
+ * rejects none: it returns 0 also for an APIC ID that names no vCPU.
  */
 static void pvspinlock_test_errors(struct kunit *test)
 {
 	const struct pvops_host_abi *abi = pvops_host_abi();
 	u8 *p = kunit_kzalloc(test, 1, GFP_KERNEL);
-	long bad_kick;
 	phys_addr_t gpa;
 
 	kt_need_host(test);
@@ -289,23 +286,15 @@ static void pvspinlock_test_errors(struct kunit *test)
 	gpa = pvspinlock_gpa(p);
 	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0x100, KT_NS_PER_MS, 0), (long)-KVM_EINVAL);
 	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, 0, 0), (long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, KVM_PVOPS_WAIT_MAX_NS + 1UL, 0),
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, KVM_LOCK_WAIT_MAX_NS + 1UL, 0),
 			(long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, KT_NS_PER_MS, KVM_PVOPS_WAIT_YIELD << 1),
+	KUNIT_EXPECT_EQ(test, kt_wait_hc(gpa, 0, KT_NS_PER_MS, KVM_LOCK_WAIT_YIELD << 1),
 			(long)-KVM_EINVAL);
 	/* Far beyond the guest's memory, and the top of the address space. */
 	KUNIT_EXPECT_EQ(test, kt_wait_hc(1UL << 50, 0, KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
 	KUNIT_EXPECT_EQ(test, kt_wait_hc(~0UL, 0, KT_NS_PER_MS, 0), (long)-KVM_EFAULT);
 
-	bad_kick = abi->abi == PVOPS_ABI_KVM ? 0 : -KVM_EINVAL;
-	KUNIT_EXPECT_EQ(test, pvops_host_kick(abi, 0xfffff), bad_kick);
-	if (abi->abi == PVOPS_ABI_KVM)
-		return;
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(abi->hc_lock_kick, ~0UL, 0, 0, 0),
-			(long)-KVM_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(abi->hc_lock_kick,
-					      raw_cpu_read(x86_cpu_to_apicid), 1, 0, 0),
-			(long)-KVM_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_host_kick(abi, 0xfffff), 0L);
 }
 
 static struct kunit_case pvspinlock_test_cases[] = {

@@ -12,7 +12,7 @@
 
 /*
  * One wait that reached the host: the lock byte's guest physical address,
- * the value waited on, the host's answer (KVM_PVOPS_WAIT_* or a negative
+ * the value waited on, the host's answer (KVM_LOCK_WAIT_* or a negative
  * error, after which the original wait ran) and the time spent in it.
  */
 TRACE_EVENT(pvspinlock_wait,

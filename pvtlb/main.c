@@ -3,10 +3,8 @@
  * pvtlb: remote TLB flushes by hypercall. A pvops backend for
  * pv_ops.mmu.flush_tlb_multi that asks the host to flush the TLBs of the
  * remote target vCPUs, running or not, in one hypercall, instead of sending
- * each of them an IPI and waiting for it: KVM_HC_FLUSH_TLB on the KVM ABI
- * (the 6.12 host series, KVM_FEATURE_PV_FLUSH_TLB_HC), KVM_HC_PVOPS_FLUSH_TLB
- * on the pvops-1 ABI (the 6.1 host series); the same arguments and results,
- * pvops_host_abi() says which.
+ * each of them an IPI and waiting for it: KVM_HC_FLUSH_TLB of the KVM ABI
+ * (the 6.12 host series, offered by KVM_FEATURE_PV_FLUSH_TLB_HC).
  *
  *   /sys/module/pvtlb/parameters/policy         hypercall|hybrid|kvm|native
  *   /sys/module/pvtlb/parameters/hybrid_signal  preempted|running
@@ -162,7 +160,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 			ret = pvops_hypercall(pvtlb_hc, args.a0, args.a1,
 					      args.a2, args.a3);
 			st->hypercalls++;
-			if (args.a3 & KVM_PVOPS_FLUSH_GPA)
+			if (args.a3 & KVM_FLUSH_TLB_GPA)
 				st->memory_form++;
 		}
 	}

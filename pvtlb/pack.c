@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvtlb: a set of APIC IDs as the flush hypercall's arguments, the same in
- * both host ABIs (KVM_HC_FLUSH_TLB, KVM_HC_PVOPS_FLUSH_TLB). Built into
+ * pvtlb: a set of APIC IDs as the flush hypercall's (KVM_HC_FLUSH_TLB)
+ * arguments. Built into
  * pvtlb.ko, and included by its KUnit suite, which tests it without
  * loading pvtlb.
  */
@@ -23,10 +23,10 @@
  * Bit k of the set names APIC ID @args->a2 + k, where a2 is the smallest ID.
  * When every ID is below a2 + 128 the set goes in registers (a0, a1) as
  * KVM_HC_SEND_IPI does; otherwise in @bitmap, whose guest physical address
- * and length in bits go in a0 and a1, with a3 = KVM_PVOPS_FLUSH_GPA.
+ * and length in bits go in a0 and a1, with a3 = KVM_FLUSH_TLB_GPA.
  *
  * Return: 0, -ENODATA when @n is 0 (nothing to flush: make no hypercall),
- * or -E2BIG when the IDs span more than KVM_PVOPS_FLUSH_MAX_BITS values.
+ * or -E2BIG when the IDs span more than KVM_FLUSH_TLB_MAX_BITS values.
  */
 int pvtlb_pack(const u32 *ids, unsigned int n, unsigned long *bitmap,
 	       struct pvtlb_flush_args *args)
@@ -40,7 +40,7 @@ int pvtlb_pack(const u32 *ids, unsigned int n, unsigned long *bitmap,
 		lo = min(lo, ids[i]);
 		hi = max(hi, ids[i]);
 	}
-	if (hi - lo >= KVM_PVOPS_FLUSH_MAX_BITS)
+	if (hi - lo >= KVM_FLUSH_TLB_MAX_BITS)
 		return -E2BIG;
 	nbits = hi - lo + 1;
 	args->a2 = lo;
@@ -61,6 +61,6 @@ int pvtlb_pack(const u32 *ids, unsigned int n, unsigned long *bitmap,
 		__set_bit(ids[i] - lo, bitmap);
 	args->a0 = virt_to_phys(bitmap);
 	args->a1 = nbits;
-	args->a3 = KVM_PVOPS_FLUSH_GPA;
+	args->a3 = KVM_FLUSH_TLB_GPA;
 	return 0;
 }

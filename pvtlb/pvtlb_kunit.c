@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for pvtlb: packing target APIC IDs into the arguments of the
- * flush hypercall, and the host's answer to what it packs, in the host's ABI
- * (KVM_HC_FLUSH_TLB or KVM_HC_PVOPS_FLUSH_TLB).
+ * flush hypercall, and the host's answer to what it packs
+ * (KVM_HC_FLUSH_TLB).
  */
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
@@ -81,7 +81,7 @@ static void pvtlb_test_memory_form(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, 1, b, &a), 0);
 	KUNIT_EXPECT_EQ(test, a.a3, 0UL);
 	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), 0);
-	KUNIT_EXPECT_EQ(test, a.a3, (unsigned long)KVM_PVOPS_FLUSH_GPA);
+	KUNIT_EXPECT_EQ(test, a.a3, (unsigned long)KVM_FLUSH_TLB_GPA);
 	KUNIT_EXPECT_EQ(test, a.a2, 10UL);
 	KUNIT_EXPECT_EQ(test, a.a1, 129UL);
 	KUNIT_EXPECT_EQ(test, a.a0, (unsigned long)virt_to_phys(b));
@@ -103,7 +103,7 @@ static void pvtlb_test_many(struct kunit *test)
 		if (id % 5)
 			ids[i++] = id;
 	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), 0);
-	KUNIT_EXPECT_EQ(test, a.a3, (unsigned long)KVM_PVOPS_FLUSH_GPA);
+	KUNIT_EXPECT_EQ(test, a.a3, (unsigned long)KVM_FLUSH_TLB_GPA);
 	KUNIT_EXPECT_EQ(test, a.a2, 2UL);
 	KUNIT_EXPECT_EQ(test, a.a1, (unsigned long)(ids[299] - 2 + 1));
 	KUNIT_EXPECT_EQ(test, bitmap_weight(b, a.a1), 300U);
@@ -115,11 +115,11 @@ static void pvtlb_test_many(struct kunit *test)
 static void pvtlb_test_limit(struct kunit *test)
 {
 	unsigned long *b = kt_bitmap(test);
-	u32 ids[] = { 7, 7 + KVM_PVOPS_FLUSH_MAX_BITS - 1 };
+	u32 ids[] = { 7, 7 + KVM_FLUSH_TLB_MAX_BITS - 1 };
 	struct pvtlb_flush_args a;
 
 	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), 0);
-	KUNIT_EXPECT_EQ(test, a.a1, (unsigned long)KVM_PVOPS_FLUSH_MAX_BITS);
+	KUNIT_EXPECT_EQ(test, a.a1, (unsigned long)KVM_FLUSH_TLB_MAX_BITS);
 	KUNIT_EXPECT_EQ(test, bitmap_weight(b, a.a1), 2U);
 	ids[1]++;
 	KUNIT_EXPECT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), -E2BIG);
@@ -156,12 +156,12 @@ static void pvtlb_test_host(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, a.a0, a.a1, a.a2, a.a3), (long)n);
 
 	/* The same set as a memory bitmap. */
-	bitmap_zero(b, KVM_PVOPS_FLUSH_MAX_BITS);
+	bitmap_zero(b, KVM_FLUSH_TLB_MAX_BITS);
 	for (i = 0; i < n; i++)
 		__set_bit(ids[i], b);
 	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, virt_to_phys(b),
-					      KVM_PVOPS_FLUSH_MAX_BITS, 0,
-					      KVM_PVOPS_FLUSH_GPA), (long)n);
+					      KVM_FLUSH_TLB_MAX_BITS, 0,
+					      KVM_FLUSH_TLB_GPA), (long)n);
 
 	ids[0] = per_cpu(x86_cpu_to_apicid, self);
 	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, 1, b, &a), 0);

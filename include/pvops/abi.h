@@ -1,153 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pvops hypercall ABI, as the guest modules see it.
+ * The host ABI of the pvops guest modules: KVM's own hypercall numbers and
+ * MSR_KVM_CLOCK_PAGE, as the host series on Linux 6.12 (hostside/next,
+ * patches 0004, 0007 and 0012) adds them. One CPUID bit of
+ * KVM_CPUID_FEATURES (0x40000001 EAX) offers each capability; there is no
+ * feature query (pvops/hostabi.c). This file is the guest side's one
+ * owner of the ABI.
  *
- * Two ABIs. The private hypercall block of the 6.1 host series (hostside/):
- * the host defines the same values in include/uapi/linux/kvm_para.h (the
- * first patch of hostside/). And KVM's own numbers and CPUID bits of the
- * 6.12 host series (hostside/next), at the end of this file. The guest
- * modules build against kernels whose headers predate both, so they take
- * the values from here; make check (tests/abi-check, and with --next for
- * the second) fails if this file and a patched tree ever disagree.
- * Documented in Documentation/virt/kvm/x86/hypercalls.rst of the patched
- * trees.
+ * No released kernel's headers define these names yet: the guest modules
+ * build against kernels whose headers predate them, so they take the
+ * values from here. Each is guarded, so that headers that gain them take
+ * precedence, and tests/abi-check compares them, and struct kvm_clock_page
+ * token for token, with the patched 6.12 tree. Documented in
+ * Documentation/virt/kvm/x86/hypercalls.rst, cpuid.rst and msr.rst of that
+ * tree.
  */
 #ifndef _PVOPS_ABI_H
 #define _PVOPS_ABI_H
 
 #include <linux/types.h>
-
-/*
- * Hypercall numbers (RAX). A block far from upstream's KVM_HC_* (1..12 and
- * counting), reserved as a whole: numbers in it that a host does not service
- * return -KVM_ENOSYS, as every unknown hypercall does.
- */
-#define KVM_HC_PVOPS_BASE		0x50560000
-#define KVM_HC_PVOPS_NR			0x100
-#define KVM_HC_PVOPS_FEATURES		(KVM_HC_PVOPS_BASE + 0)
-#define KVM_HC_PVOPS_FLUSH_TLB		(KVM_HC_PVOPS_BASE + 1)
-#define KVM_HC_PVOPS_LOCK_WAIT		(KVM_HC_PVOPS_BASE + 2)
-#define KVM_HC_PVOPS_LOCK_KICK		(KVM_HC_PVOPS_BASE + 3)
-#define KVM_HC_PVOPS_CLOCK		(KVM_HC_PVOPS_BASE + 4)
-
-/* The ABI version KVM_HC_PVOPS_FEATURES reports. */
-#define KVM_PVOPS_ABI_VERSION		1
-
-/*
- * KVM_HC_PVOPS_FEATURES returns, when it succeeds (RAX >= 0):
- * bits 31:0 a bitmap of serviced hypercalls (bit n: KVM_HC_PVOPS_BASE + n),
- * bits 47:32 the ABI version, bits 63:48 zero.
- */
-#define KVM_PVOPS_FEATURES_BITMAP(ret)	((ret) & 0xffffffffULL)
-#define KVM_PVOPS_FEATURES_VERSION(ret)	(((ret) >> 32) & 0xffffULL)
-#define KVM_PVOPS_HC_BIT(nr)		(1ULL << ((nr) - KVM_HC_PVOPS_BASE))
-
-/*
- * KVM_HC_PVOPS_FLUSH_TLB flushes the TLBs of other vCPUs of the caller's VM,
- * named by APIC ID: bit n of a bitmap names APIC ID a2 + n.
- *   a3 == 0: the bitmap is in registers, a0 bits 0..63, a1 bits 64..127
- *	(KVM_HC_SEND_IPI's layout).
- *   a3 == KVM_PVOPS_FLUSH_GPA: a0 is the guest physical address of the
- *	bitmap (8-byte aligned, 64-bit little-endian words), a1 its length in
- *	bits, 1..KVM_PVOPS_FLUSH_MAX_BITS.
- * The caller's own bit is ignored. It returns when every target has left
- * guest mode or is not running, each with a guest TLB flush pending, with
- * the number of vCPUs flushed (> 0), or -KVM_EINVAL (unknown flag, set
- * empty or only the caller, an APIC ID with no vCPU, unaligned address),
- * -KVM_E2BIG (length 0 or above the maximum), -KVM_EFAULT (bitmap not
- * readable), -KVM_EPERM (CPL > 0). On an error nothing was flushed.
- */
-#define KVM_PVOPS_FLUSH_GPA		0x1
-#define KVM_PVOPS_FLUSH_MAX_BITS	4096
-
-/*
- * KVM_HC_PVOPS_LOCK_WAIT blocks the calling vCPU while the byte at guest
- * physical address a0 holds the value a1 (0..0xff), for at most a2
- * nanoseconds (1..KVM_PVOPS_WAIT_MAX_NS); a3 holds flags. It returns at once with
- * KVM_PVOPS_WAIT_CHANGED if the byte differs, and with KVM_PVOPS_WAIT_KICKED
- * if a kick is pending (one that came before the wait is remembered).
- * Otherwise it halts the vCPU, with halt-polling, until it is kicked
- * (KVM_PVOPS_WAIT_KICKED), the timeout passes (KVM_PVOPS_WAIT_TIMEOUT), or
- * an interrupt the vCPU would take, or another event, is pending
- * (KVM_PVOPS_WAIT_EVENT). With KVM_PVOPS_WAIT_YIELD in a3, before it halts
- * it yields to a preempted vCPU that was in guest kernel mode, as a
- * PAUSE-loop exit does. Errors: -KVM_EINVAL (a1 > 0xff, a2 0 or above the
- * maximum, an unknown flag), -KVM_EFAULT (a0 is not guest memory),
- * -KVM_EOPNOTSUPP (the vCPU runs a nested guest, or the VM has no in-kernel
- * local APIC), -KVM_EPERM (CPL > 0).
- *
- * KVM_HC_PVOPS_LOCK_KICK wakes the vCPU with APIC ID a0 (a1..a3 are 0): it
- * ends a KVM_HC_PVOPS_LOCK_WAIT or a HLT, or is remembered for the next one
- * (the flag KVM_HC_KICK_CPU sets, so either kick wakes either wait), and
- * yields to the target if it is preempted. It returns 0, or -KVM_EINVAL
- * (no vCPU has that APIC ID, a1..a3 not 0), -KVM_EPERM (CPL > 0).
- */
-#define KVM_PVOPS_WAIT_KICKED		0
-#define KVM_PVOPS_WAIT_CHANGED		1
-#define KVM_PVOPS_WAIT_TIMEOUT		2
-#define KVM_PVOPS_WAIT_EVENT		3
-#define KVM_PVOPS_WAIT_MAX_NS		1000000000
-#define KVM_PVOPS_WAIT_YIELD		0x1
-
-/*
- * KVM_HC_PVOPS_CLOCK registers the VM's clock page: a0 is its guest physical
- * address, page aligned, or 0 to unregister (a1..a3 are 0). KVM then keeps
- * a struct kvm_pvops_clock at the start of that page current: whenever it
- * updates kvmclock, and every kvm.pvops_clock_refresh_ms (default 1000)
- * while the VM runs. One page per VM; registering again moves it. It returns
- * 0, or -KVM_EINVAL (unaligned, a1..a3 not 0), -KVM_EFAULT (not guest
- * memory), -KVM_EPERM (CPL > 0). A page whose memory goes away is not
- * written until it comes back.
- *
- * The page is written under the version protocol of kvmclock (odd while
- * KVM writes it); its first 32 bytes are a struct pvclock_vcpu_time_info
- * with the kvmclock parameters of the vCPU that last updated it (the same
- * for every vCPU while flags holds PVCLOCK_TSC_STABLE_BIT). With
- * KVM_PVOPS_CLOCK_REALTIME in clock_flags, realtime is the host's
- * CLOCK_REALTIME in ns at system_time, tai_offset CLOCK_TAI - CLOCK_REALTIME
- * in seconds, and realtime + (kvmclock now - system_time) is within
- * error_bound ns of the host's CLOCK_REALTIME as long as its NTP frequency
- * correction does not change faster than the last refresh saw. disruptions
- * changes whenever the guest's clock stops being a continuation of the one
- * before: KVM_SET_CLOCK (restore, migration), a TSC frequency change, a TSC
- * write that starts a new TSC generation. KVM continues the count it finds
- * in the page when it is registered, so that it also changes across a
- * migration to a host that has to be told the page again. refreshes counts
- * the writes: a guest that sees it stand still has lost its registration.
- */
-#define KVM_PVOPS_CLOCK_REALTIME	0x1
-
-struct kvm_pvops_clock {
-	__u32 version;
-	__u32 pad0;
-	__u64 tsc_timestamp;
-	__u64 system_time;
-	__u32 tsc_to_system_mul;
-	__s8 tsc_shift;
-	__u8 flags;
-	__u8 pad[2];
-	__u64 realtime;
-	__u64 disruptions;
-	__u64 refreshes;
-	__s32 tai_offset;
-	__u32 error_bound;
-	__u32 clock_flags;
-	__u32 refresh_ms;
-};
-
-/*
- * The host ABI of the series on Linux 6.12 (hostside/next, patches 0004,
- * 0007 and 0012): KVM's own hypercall numbers and MSR_KVM_CLOCK_PAGE, one
- * CPUID bit of KVM_CPUID_FEATURES (0x40000001 EAX) per capability, no
- * feature query. The guest modules speak
- * it when CPUID offers it, and the private block above otherwise
- * (pvops/hostabi.c). No released kernel's headers define these names yet;
- * each is guarded, so that headers that gain them take precedence, and
- * tests/abi-check --next compares them, and struct kvm_clock_page token
- * for token, with the patched 6.12 tree.
- * Documented in Documentation/virt/kvm/x86/hypercalls.rst and cpuid.rst of
- * that tree.
- */
 
 /* include/uapi/linux/kvm_para.h, hostside/next 0004: the remote TLB flush. */
 #ifndef KVM_HC_FLUSH_TLB
@@ -172,9 +43,24 @@ struct kvm_pvops_clock {
 
 /*
  * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0004: KVM_HC_FLUSH_TLB's
- * flag in a3 and the longest bitmap in guest memory, in bits. The contract
- * of KVM_HC_PVOPS_FLUSH_TLB, with the same values; the host adds
- * -KVM_EOPNOTSUPP (no in-kernel local APIC, or aliased APIC IDs).
+ * flag in a3 and the longest bitmap in guest memory, in bits.
+ *
+ * KVM_HC_FLUSH_TLB flushes the TLBs of other vCPUs of the caller's VM,
+ * named by APIC ID: bit n of a bitmap names APIC ID a2 + n.
+ *   a3 == 0: the bitmap is in registers, a0 bits 0..63, a1 bits 64..127
+ *	(KVM_HC_SEND_IPI's layout; from a 32-bit caller a0 and a1 hold 32
+ *	bits each).
+ *   a3 == KVM_FLUSH_TLB_GPA: a0 is the guest physical address of the
+ *	bitmap (8-byte aligned; bit n is bit n % 8 of byte n / 8), a1 its
+ *	length in bits, 1..KVM_FLUSH_TLB_MAX_BITS.
+ * The caller's own bit is ignored. Everything is checked before anything
+ * is flushed. It returns when every target has left guest mode or is not
+ * running, each with a guest TLB flush pending, with the number of vCPUs
+ * flushed (> 0), or -KVM_EINVAL (unknown flag, set empty or only the
+ * caller, an APIC ID with no vCPU, unaligned address), -KVM_E2BIG (length
+ * 0 or above the maximum), -KVM_EFAULT (bitmap not readable),
+ * -KVM_EOPNOTSUPP (no in-kernel local APIC, or aliased APIC IDs: no APIC
+ * map), -KVM_EPERM (CPL > 0). On an error nothing was flushed.
  */
 #ifndef KVM_FLUSH_TLB_GPA
 #define KVM_FLUSH_TLB_GPA		0x1
@@ -185,10 +71,29 @@ struct kvm_pvops_clock {
 
 /*
  * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0007: KVM_HC_LOCK_WAIT's
- * results, its flag in a3 and its longest timeout (a2), in ns. The contract
- * of KVM_HC_PVOPS_LOCK_WAIT, with the same values. The kick is
- * KVM_HC_KICK_CPU(a0 flags 0, a1 APIC ID), which returns 0 also for an APIC
- * ID that names no vCPU (KVM_HC_PVOPS_LOCK_KICK returns -KVM_EINVAL).
+ * results, its flag in a3 and its longest timeout (a2), in ns.
+ *
+ * KVM_HC_LOCK_WAIT blocks the calling vCPU while the byte at guest physical
+ * address a0 holds the value a1 (0..0xff), for at most a2 nanoseconds
+ * (1..KVM_LOCK_WAIT_MAX_NS); a3 holds flags. It returns at once with
+ * KVM_LOCK_WAIT_CHANGED if the byte differs, and with KVM_LOCK_WAIT_KICKED
+ * if a kick is pending (one that came before the wait is remembered).
+ * Otherwise it halts the vCPU, with halt-polling, until it is kicked
+ * (KVM_LOCK_WAIT_KICKED), the timeout passes (KVM_LOCK_WAIT_TIMEOUT), or an
+ * interrupt the vCPU would take, or another event, is pending
+ * (KVM_LOCK_WAIT_EVENT). With KVM_LOCK_WAIT_YIELD in a3, before it halts it
+ * yields to a preempted vCPU that was in guest kernel mode, as a PAUSE-loop
+ * exit does. Errors: -KVM_EINVAL (a1 > 0xff, a2 0 or above the maximum, an
+ * unknown flag), -KVM_EFAULT (a0 is not guest memory), -KVM_EOPNOTSUPP (the
+ * vCPU runs a nested guest, or the VM has no in-kernel local APIC),
+ * -KVM_EPERM (CPL > 0).
+ *
+ * The kick is KVM_HC_KICK_CPU (a0 flags, none defined: 0; a1 the APIC ID),
+ * offered by KVM_FEATURE_PV_UNHALT, as the kernel's kvm_kick_cpu() makes
+ * it: it ends a KVM_HC_LOCK_WAIT or a HLT, or is remembered for the next
+ * one (the vCPU's pv_unhalted flag), and yields to the target if it is
+ * preempted. It returns 0, also for an APIC ID that names no vCPU;
+ * -KVM_EPERM (CPL > 0).
  */
 #ifndef KVM_LOCK_WAIT_KICKED
 #define KVM_LOCK_WAIT_KICKED		0

@@ -6,6 +6,7 @@
 #ifndef _PVOPS_PVOPS_H
 #define _PVOPS_PVOPS_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -38,58 +39,47 @@ enum pvops_op {
 #define PVOPS_IMPL_KVM		"kvm"
 
 /*
- * Capabilities of the host, whichever ABI offers them: the bits of the
- * KVM_HC_PVOPS_FEATURES bitmap (KVM_PVOPS_HC_BIT()), which name them on the
- * KVM ABI too (pvops_host_features(), struct pvops_backend).
+ * Capabilities of the host, each offered by a KVM_FEATURE_* bit of CPUID
+ * 0x40000001 (pvops_host_features(), struct pvops_backend): the remote TLB
+ * flush (KVM_HC_FLUSH_TLB), the lock wait (KVM_HC_LOCK_WAIT) and its kick
+ * (KVM_HC_KICK_CPU), the clock page (MSR_KVM_CLOCK_PAGE).
  */
-#define PVOPS_CAP_FEATURES	KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_FEATURES)
-#define PVOPS_CAP_FLUSH_TLB	KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_FLUSH_TLB)
-#define PVOPS_CAP_LOCK_WAIT	KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_WAIT)
-#define PVOPS_CAP_LOCK_KICK	KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_LOCK_KICK)
-#define PVOPS_CAP_CLOCK		KVM_PVOPS_HC_BIT(KVM_HC_PVOPS_CLOCK)
+#define PVOPS_CAP_FLUSH_TLB	BIT(0)
+#define PVOPS_CAP_LOCK_WAIT	BIT(1)
+#define PVOPS_CAP_LOCK_KICK	BIT(2)
+#define PVOPS_CAP_CLOCK		BIT(3)
 
 /**
  * enum pvops_abi - the host ABI the pvops modules speak
- * @PVOPS_ABI_NONE: neither: the host services no pvops hypercalls
- * @PVOPS_ABI_PVOPS: the private hypercall block of the 6.1 host series
- *	(KVM_HC_PVOPS_*), found by the KVM_HC_PVOPS_FEATURES query
- * @PVOPS_ABI_KVM: KVM's own hypercall numbers of the 6.12 host series
- *	(hostside/next), found by KVM_FEATURE_* bits of CPUID 0x40000001
+ * @PVOPS_ABI_NONE: none: CPUID offers none of the KVM ABI's capabilities
+ * @PVOPS_ABI_KVM: KVM's own hypercall numbers and clock page MSR of the
+ *	6.12 host series (hostside/next), found by KVM_FEATURE_* bits of CPUID
+ *	0x40000001
  */
 enum pvops_abi {
 	PVOPS_ABI_NONE,
-	PVOPS_ABI_PVOPS,
 	PVOPS_ABI_KVM,
 };
 
 /**
  * struct pvops_host_abi - what the host offers, and the hypercalls to use
  * @abi: the ABI
- * @version: the ABI version KVM_HC_PVOPS_FEATURES reported; 0 unless @abi
- *	is PVOPS_ABI_PVOPS
  * @caps: PVOPS_CAP_* bitmap
- * @hc_flush_tlb: the remote TLB flush's hypercall number, 0 without
- *	PVOPS_CAP_FLUSH_TLB
- * @hc_lock_wait: the lock wait's, 0 without PVOPS_CAP_LOCK_WAIT
- * @hc_lock_kick: the lock kick's, 0 without PVOPS_CAP_LOCK_KICK; make the
- *	kick with pvops_host_kick(), its arguments differ between the ABIs
- * @hc_clock: the pvops-1 clock page's hypercall (KVM_HC_PVOPS_CLOCK), 0
- *	unless @abi is PVOPS_ABI_PVOPS with PVOPS_CAP_CLOCK
- * @msr_clock_page: the KVM ABI's clock page MSR (MSR_KVM_CLOCK_PAGE), 0
- *	unless @abi is PVOPS_ABI_KVM with PVOPS_CAP_CLOCK. The two clock pages
- *	differ in registration, layout and reading: pvclock speaks each.
- *
- * The flush's flags and limits and the wait's flags, limits and results
- * have the same values in both ABIs (KVM_PVOPS_* names them).
+ * @hc_flush_tlb: the remote TLB flush's hypercall number (KVM_HC_FLUSH_TLB),
+ *	0 without PVOPS_CAP_FLUSH_TLB
+ * @hc_lock_wait: the lock wait's (KVM_HC_LOCK_WAIT), 0 without
+ *	PVOPS_CAP_LOCK_WAIT
+ * @hc_lock_kick: the lock kick's (KVM_HC_KICK_CPU), 0 without
+ *	PVOPS_CAP_LOCK_KICK; make the kick with pvops_host_kick()
+ * @msr_clock_page: the clock page's MSR (MSR_KVM_CLOCK_PAGE), 0 without
+ *	PVOPS_CAP_CLOCK
  */
 struct pvops_host_abi {
 	enum pvops_abi abi;
-	unsigned int version;
 	u32 caps;
 	unsigned int hc_flush_tlb;
 	unsigned int hc_lock_wait;
 	unsigned int hc_lock_kick;
-	unsigned int hc_clock;
 	u32 msr_clock_page;
 };
 
@@ -97,8 +87,8 @@ struct pvops_host_abi {
  * struct pvops_backend - an implementation of one or more paravirt ops
  * @name: unique name, shown and written in sysfs (not "native" or "kvm")
  * @owner: the module that provides the functions (THIS_MODULE)
- * @host_features: capabilities the host must offer (PVOPS_CAP_*), in
- *	either ABI; registration fails with -ENODEV otherwise
+ * @host_features: capabilities the host must offer (PVOPS_CAP_*);
+ *	registration fails with -ENODEV otherwise
  * @kvm_features: KVM_FEATURE_* bits (CPUID 0x40000001) the host must offer
  * @flush_tlb_multi: replaces pv_ops.mmu.flush_tlb_multi, or NULL
  * @lock_wait: replaces pv_ops.lock.wait, or NULL (set with @lock_kick)
@@ -165,29 +155,24 @@ int pvops_format_features(char *buf, size_t size, u32 features);
 
 long pvops_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 		     unsigned long a2, unsigned long a3);
-unsigned int pvops_host_abi_version(void);
 u32 pvops_host_features(void);
 const char *pvops_host_feature_name(unsigned int bit);
 const struct pvops_host_abi *pvops_host_abi(void);
 
 /**
- * pvops_host_kick() - kick the vCPU with an APIC ID, in the host's ABI
+ * pvops_host_kick() - kick the vCPU with an APIC ID
  * @abi: pvops_host_abi(), with PVOPS_CAP_LOCK_KICK
  * @apicid: the target's APIC ID
  *
- * The one place where the two kicks differ: KVM_HC_PVOPS_LOCK_KICK takes
- * the APIC ID in a0; KVM_HC_KICK_CPU takes flags (none defined, 0) in a0 and
- * the APIC ID in a1, as the kernel's kvm_kick_cpu() makes it.
+ * KVM_HC_KICK_CPU takes flags (none defined, 0) in a0 and the APIC ID in
+ * a1, as the kernel's kvm_kick_cpu() makes it.
  *
- * Return: the host's result: 0, or a negative KVM_E* value. KVM_HC_KICK_CPU
- * returns 0 also for an APIC ID that names no vCPU, where
- * KVM_HC_PVOPS_LOCK_KICK returns -KVM_EINVAL.
+ * Return: the host's result: 0 (also for an APIC ID that names no vCPU),
+ * or a negative KVM_E* value.
  */
 static inline long pvops_host_kick(const struct pvops_host_abi *abi, u32 apicid)
 {
-	if (abi->abi == PVOPS_ABI_KVM)
-		return pvops_hypercall(abi->hc_lock_kick, 0, apicid, 0, 0);
-	return pvops_hypercall(abi->hc_lock_kick, apicid, 0, 0, 0);
+	return pvops_hypercall(abi->hc_lock_kick, 0, apicid, 0, 0);
 }
 
 #endif /* _PVOPS_PVOPS_H */
