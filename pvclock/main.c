@@ -5,7 +5,7 @@
  * migration, TSC changes, host clock steps) in sysfs, as a uevent and as
  * one line in the kernel log.
  *
- * The clock page is the KVM ABI's (the 6.12 host series, hostside/next),
+ * The clock page is the KVM ABI's (the 6.12 host series, hostside),
  * offered by KVM_FEATURE_PV_CLOCK_PAGE: struct kvm_clock_page, registered
  * with MSR_KVM_CLOCK_PAGE, the host's realtime in terms of kvmclock with an
  * error bound and a disruption marker.

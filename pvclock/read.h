@@ -43,7 +43,7 @@ static __always_inline s64 pvclock_scale_ns(u64 tsc, u64 tsc_timestamp,
 }
 
 /*
- * The page (hostside/next 0012): struct kvm_clock_page. Its layout, as
+ * The page (hostside 0012): struct kvm_clock_page. Its layout, as
  * CLOCK.md's table gives it; tests/abi-check compares the declaration with
  * the patched tree's.
  */
@@ -179,7 +179,7 @@ struct pvclock_cp_reading {
  * @read_tsc: reads the TSC, ordered against the loads around it
  * @r: the reading
  *
- * The contract of MSR_KVM_CLOCK_PAGE (hostside/next/CLOCK.md): the page's
+ * The contract of MSR_KVM_CLOCK_PAGE (hostside/CLOCK.md): the page's
  * version protocol is kvmclock's (see pvclock_vcpu_read()), and the vCPU's
  * kvmclock, with the one TSC read, is read between the page's two version
  * reads, so that the parameters compared are the ones the page was read

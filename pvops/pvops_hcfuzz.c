@@ -6,7 +6,7 @@
  * host must answer each at once (a lock wait: within its timeout) with one
  * of those values, and harm neither this guest, nor itself, nor another VM.
  *
- * The numbers are those of the KVM ABI (hostside/next): KVM_HC_FLUSH_TLB,
+ * The numbers are those of the KVM ABI (hostside): KVM_HC_FLUSH_TLB,
  * KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU; and numbers no host services, which
  * must return -KVM_ENOSYS: KVM's unused ones after KVM_HC_MAP_GPA_RANGE
  * (12..31, but for the two above) and the block the retired private ABI of

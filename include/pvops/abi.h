@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The host ABI of the pvops guest modules: KVM's own hypercall numbers and
- * MSR_KVM_CLOCK_PAGE, as the host series on Linux 6.12 (hostside/next,
+ * MSR_KVM_CLOCK_PAGE, as the host series on Linux 6.12 (hostside,
  * patches 0004, 0007 and 0012) adds them. One CPUID bit of
  * KVM_CPUID_FEATURES (0x40000001 EAX) offers each capability; there is no
  * feature query (pvops/hostabi.c). This file is the guest side's one
@@ -20,17 +20,17 @@
 
 #include <linux/types.h>
 
-/* include/uapi/linux/kvm_para.h, hostside/next 0004: the remote TLB flush. */
+/* include/uapi/linux/kvm_para.h, hostside 0004: the remote TLB flush. */
 #ifndef KVM_HC_FLUSH_TLB
 #define KVM_HC_FLUSH_TLB		13
 #endif
-/* include/uapi/linux/kvm_para.h, hostside/next 0007: the lock wait. */
+/* include/uapi/linux/kvm_para.h, hostside 0007: the lock wait. */
 #ifndef KVM_HC_LOCK_WAIT
 #define KVM_HC_LOCK_WAIT		14
 #endif
 
 /*
- * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0004 and 0007: the
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside 0004 and 0007: the
  * CPUID bits that offer KVM_HC_FLUSH_TLB and KVM_HC_LOCK_WAIT. The lock
  * wait's kick is KVM_HC_KICK_CPU, offered by KVM_FEATURE_PV_UNHALT.
  */
@@ -42,7 +42,7 @@
 #endif
 
 /*
- * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0004: KVM_HC_FLUSH_TLB's
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside 0004: KVM_HC_FLUSH_TLB's
  * flag in a3 and the longest bitmap in guest memory, in bits.
  *
  * KVM_HC_FLUSH_TLB flushes the TLBs of other vCPUs of the caller's VM,
@@ -70,7 +70,7 @@
 #endif
 
 /*
- * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0007: KVM_HC_LOCK_WAIT's
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside 0007: KVM_HC_LOCK_WAIT's
  * results, its flag in a3 and its longest timeout (a2), in ns.
  *
  * KVM_HC_LOCK_WAIT blocks the calling vCPU while the byte at guest physical
@@ -115,7 +115,7 @@
 #endif
 
 /*
- * arch/x86/include/uapi/asm/kvm_para.h, hostside/next 0012: the clock page.
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside 0012: the clock page.
  * KVM_FEATURE_PV_CLOCK_PAGE offers MSR_KVM_CLOCK_PAGE, which takes the
  * page's guest physical address | KVM_MSR_ENABLED (the enable bit of
  * kvmclock's MSRs, in every kernel's headers), or 0 to unregister; a write

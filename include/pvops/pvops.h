@@ -53,7 +53,7 @@ enum pvops_op {
  * enum pvops_abi - the host ABI the pvops modules speak
  * @PVOPS_ABI_NONE: none: CPUID offers none of the KVM ABI's capabilities
  * @PVOPS_ABI_KVM: KVM's own hypercall numbers and clock page MSR of the
- *	6.12 host series (hostside/next), found by KVM_FEATURE_* bits of CPUID
+ *	6.12 host series (hostside), found by KVM_FEATURE_* bits of CPUID
  *	0x40000001
  */
 enum pvops_abi {
