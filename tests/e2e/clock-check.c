@@ -23,6 +23,15 @@
  *	DEV from the REF bracket's middle, and the result "phc: DEV within
  *	REF's bracket +- BOUND_NS ns in every sample" (not ok when there was
  *	no sample either).
+ *   clock-check phc-across DEV REF SECS BOUND_NS
+ *	The same every 10 ms, for SECS seconds or until SIGTERM or SIGINT,
+ *	across an event (a live migration to a host whose clock differs): a
+ *	DEV read may be refused (EOPNOTSUPP or ENODATA: the clock says it has
+ *	no valid time), but every DEV reading it gives must lie in REF's
+ *	bracket +- BOUND_NS, and DEV must answer again after its last
+ *	refusal. Prints the samples, refusals (and the longest spell of
+ *	them), the misses, and the result "phc-across: DEV within REF's
+ *	bracket +- BOUND_NS ns whenever it answered, N refused".
  * Each mode prints KTAP (kselftest.h) with a plan of one result. exit 0
  * (KSFT_PASS): it passed; 1 (KSFT_FAIL): it failed, or a setup error
  * ("Bail out!"), or a usage error; 4 (KSFT_SKIP, "1..0 # SKIP"): phc's DEV
@@ -204,6 +213,18 @@ static long long phc_ns(clockid_t clk, const char *dev)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Like phc_ns(), but a clock that says it has no valid time gives -1. */
+static long long phc_ns_or_refused(clockid_t clk, const char *dev)
+{
+	struct timespec ts;
+
+	if (!clock_gettime(clk, &ts))
+		return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	if (errno != EOPNOTSUPP && errno != ENODATA)
+		ksft_exit_fail_msg("clock_gettime on %s: %s\n", dev, strerror(errno));
+	return -1;
+}
+
 static void phc(const char *dev, const char *ref, int secs, long long bound)
 {
 	clockid_t d, r;
@@ -245,6 +266,57 @@ static void phc(const char *dev, const char *ref, int secs, long long bound)
 			 __func__, dev, ref, bound);
 }
 
+static void phc_across(const char *dev, const char *ref, int secs, long long bound)
+{
+	clockid_t d, r;
+	long long worst = 0;
+	double end, spell_start = 0, longest = 0;
+	long samples = 0, misses = 0, refused = 0, answered_after = 0;
+
+	ksft_print_header();
+	d = phc_clock(dev);
+	r = phc_clock(ref);
+	ksft_set_plan(1);
+	signal(SIGTERM, mono_stop);
+	signal(SIGINT, mono_stop);
+	end = now() + secs;
+	while (now() < end && !__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		long long r1 = phc_ns(r, ref), v = phc_ns_or_refused(d, dev);
+		long long r2 = phc_ns(r, ref), mid = r1 + (r2 - r1) / 2, dist;
+
+		samples++;
+		if (v < 0) {
+			if (!refused || answered_after)
+				spell_start = now();
+			if (now() - spell_start > longest)
+				longest = now() - spell_start;
+			refused++;
+			answered_after = 0;
+			usleep(10000);
+			continue;
+		}
+		answered_after++;
+		dist = v > mid ? v - mid : mid - v;
+		if (v < r1 - bound || v > r2 + bound) {
+			misses++;
+			if (misses <= 5)
+				ksft_print_msg("clock-check: miss: %s %lld ns, %s %lld..%lld ns (%+lld ns from the middle)\n",
+					       dev, v, ref, r1, r2, v - mid);
+		}
+		if (dist > worst)
+			worst = dist;
+		usleep(10000);
+	}
+	ksft_print_msg("clock-check: %s: %s vs %s: %ld samples, %ld refused (longest spell %.3f s), %ld out (+-%lld ns), max distance from the middle %lld ns\n",
+		       __func__, dev, ref, samples, refused, longest, misses, bound, worst);
+	if (!answered_after)
+		ksft_print_msg("clock-check: %s: %s did not answer after its last refusal\n",
+			       __func__, dev);
+	ksft_test_result(answered_after && !misses,
+			 "%s: %s within %s's bracket +- %lld ns whenever it answered, %ld refused\n",
+			 __func__, dev, ref, bound, refused);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "mono")) {
@@ -253,9 +325,11 @@ int main(int argc, char **argv)
 		uevent(atoi(argv[2]), argv[3]);
 	} else if (argc == 6 && !strcmp(argv[1], "phc")) {
 		phc(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
+	} else if (argc == 6 && !strcmp(argv[1], "phc-across")) {
+		phc_across(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
 	} else {
 		fprintf(stderr, "usage: clock-check mono SECS [THREADS] | uevent SECS MATCH\n");
-		fprintf(stderr, "       clock-check phc DEV REF SECS BOUND_NS\n");
+		fprintf(stderr, "       clock-check phc|phc-across DEV REF SECS BOUND_NS\n");
 		exit(KSFT_FAIL);
 	}
 	ksft_finished();
