@@ -98,13 +98,13 @@ unpack_image() {
 	dpkg -x "$deb" "$3"
 }
 
-# L1's kernel, the KVM host of the testbed (tests/vm/run --l1-kernel
-# host): the cloud image of Debian 12's newer kernel series
+# L1's kernel, the KVM host of the testbed (tests/vm/run's default): the
+# cloud image of Debian 12's newer kernel series
 # (bookworm-security), HOST_SERIES, at the point release its meta package
 # names now, unpacked into CACHE/host-image and named in CACHE/host.mk; and
 # linux-source-HOST_SERIES of the same point release, unpacked into
-# CACHE/host-source, which the host series on it (hostside/build.sh --next)
-# is applied to. The guests (L2) stay on the pinned kernel above. Nothing
+# CACHE/host-source, which the host series (hostside/build.sh) is applied
+# to. The guests (L2) stay on the pinned kernel above. Nothing
 # is installed.
 HOST_SERIES=${PVOPS_HOST_SERIES:-6.12}
 fetch_host_kernel() {
