@@ -300,15 +300,17 @@ static void phc_across(const char *dev, const char *ref, int secs, long long bou
 		if (v < r1 - bound || v > r2 + bound) {
 			misses++;
 			if (misses <= 5)
-				ksft_print_msg("clock-check: miss: %s %lld ns, %s %lld..%lld ns (%+lld ns from the middle)\n",
+				ksft_print_msg("clock-check: miss: %s %lld ns, %s %lld..%lld ns (%+lld)\n",
 					       dev, v, ref, r1, r2, v - mid);
 		}
 		if (dist > worst)
 			worst = dist;
 		usleep(10000);
 	}
-	ksft_print_msg("clock-check: %s: %s vs %s: %ld samples, %ld refused (longest spell %.3f s), %ld out (+-%lld ns), max distance from the middle %lld ns\n",
-		       __func__, dev, ref, samples, refused, longest, misses, bound, worst);
+	ksft_print_msg("clock-check: %s: %s vs %s: %ld samples, %ld out (+-%lld ns)\n",
+		       __func__, dev, ref, samples, misses, bound);
+	ksft_print_msg("clock-check: %s: %ld refused (longest spell %.3f s), max distance from the middle %lld ns\n",
+		       __func__, refused, longest, worst);
 	if (!answered_after)
 		ksft_print_msg("clock-check: %s: %s did not answer after its last refusal\n",
 			       __func__, dev);
