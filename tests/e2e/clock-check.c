@@ -300,8 +300,8 @@ static void phc_across(const char *dev, const char *ref, int secs, long long bou
 		if (v < r1 - bound || v > r2 + bound) {
 			misses++;
 			if (misses <= 5)
-				ksft_print_msg("clock-check: miss: %s %lld ns, %s %lld..%lld ns (%+lld)\n",
-					       dev, v, ref, r1, r2, v - mid);
+				ksft_print_msg("clock-check: miss: %s %lld, %s %lld..%lld ns\n",
+					       dev, v, ref, r1, r2);
 		}
 		if (dist > worst)
 			worst = dist;
@@ -309,7 +309,7 @@ static void phc_across(const char *dev, const char *ref, int secs, long long bou
 	}
 	ksft_print_msg("clock-check: %s: %s vs %s: %ld samples, %ld out (+-%lld ns)\n",
 		       __func__, dev, ref, samples, misses, bound);
-	ksft_print_msg("clock-check: %s: %ld refused (longest spell %.3f s), max distance from the middle %lld ns\n",
+	ksft_print_msg("clock-check: %s: %ld refused (longest %.3f s), max off middle %lld ns\n",
 		       __func__, refused, longest, worst);
 	if (!answered_after)
 		ksft_print_msg("clock-check: %s: %s did not answer after its last refusal\n",
