@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvspinlock: paravirt qspinlock wait and kick by pvops hypercalls. A pvops
+ * pvspinlock: paravirt qspinlock wait and kick by hypercall. A pvops
  * backend for pv_ops.lock.wait and pv_ops.lock.kick, which the kernel's KVM
  * guest code sets to kvm_wait() (HLT) and kvm_kick_cpu() (KVM_HC_KICK_CPU)
  * at boot. The wait tells the host which lock byte it waits on and for
