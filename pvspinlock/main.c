@@ -35,8 +35,10 @@
  * functions the two CPUs called. What a kick cannot tell is which wait it
  * was meant for; a stale one makes a later wait return early, which the
  * qspinlock slow path takes as a spurious wake-up: it checks its lock and
- * waits again. When a hypercall fails, the wait runs kvm_wait() and the
- * kick kvm_kick_cpu(), the same flag again.
+ * waits again. When the wait's hypercall fails, the wait runs kvm_wait().
+ * The kick is kvm_kick_cpu()'s own hypercall, KVM_HC_KICK_CPU, which the
+ * host answers with 0 for any APIC ID: a failure (none is expected) is
+ * counted and said, not retried with the same call.
  * Unloading: pvops_unregister_backend() switches back, then waits for every
  * CPU that is inside our functions, also a waiter halted in the host. That
  * waiter is woken by the next unlock's kick (either scheme, as above) and
@@ -200,10 +202,8 @@ static void pvspinlock_kick(int cpu)
 	this_cpu_inc(pvspinlock_stats.kicks);
 	ret = pvops_host_kick(pvspinlock_abi, apicid);
 	trace_pvspinlock_kick(cpu, apicid, ret);
-	if (ret) {
+	if (ret)
 		pvspinlock_error(PVOPS_OP_LOCK_KICK, ret);
-		pvops_original_lock_kick(cpu);
-	}
 }
 
 static struct pvops_backend pvspinlock_backend = {

@@ -9,8 +9,9 @@
  *
  * No released kernel's headers define these names yet: the guest modules
  * build against kernels whose headers predate them, so they take the
- * values from here. Each is guarded, so that headers that gain them take
- * precedence, and tests/abi-check compares them, and struct kvm_clock_page
+ * values from here. Each is guarded, and the kernel's <linux/kvm_para.h>
+ * comes first, so that headers that gain them take precedence whatever a
+ * file included before this one, and tests/abi-check compares them, and struct kvm_clock_page
  * token for token, with the patched 6.12 tree. Documented in
  * Documentation/virt/kvm/x86/hypercalls.rst, cpuid.rst and msr.rst of that
  * tree.
@@ -18,6 +19,7 @@
 #ifndef _PVOPS_ABI_H
 #define _PVOPS_ABI_H
 
+#include <linux/kvm_para.h>
 #include <linux/types.h>
 
 /* include/uapi/linux/kvm_para.h, hostside 0004: the remote TLB flush. */
