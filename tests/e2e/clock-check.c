@@ -225,12 +225,41 @@ static long long phc_ns_or_refused(clockid_t clk, const char *dev)
 	return -1;
 }
 
+/* What phc and phc-across count of the readings DEV gave. */
+struct phc_tally {
+	long misses;
+	long long worst;	/* largest distance of DEV from the bracket's middle */
+	long long widest;	/* widest REF bracket */
+};
+
+/*
+ * One reading v of DEV between REF's r1 and r2: a miss when outside the
+ * bracket +- bound (the first five printed).
+ */
+static void phc_count(struct phc_tally *t, const char *dev, const char *ref,
+		      long long r1, long long v, long long r2, long long bound)
+{
+	long long mid = r1 + (r2 - r1) / 2;
+	long long dist = v > mid ? v - mid : mid - v;
+
+	if (v < r1 - bound || v > r2 + bound) {
+		t->misses++;
+		if (t->misses <= 5)
+			ksft_print_msg("clock-check: miss: %s %lld ns, %s %lld..%lld ns\n",
+				       dev, v, ref, r1, r2);
+	}
+	if (dist > t->worst)
+		t->worst = dist;
+	if (r2 - r1 > t->widest)
+		t->widest = r2 - r1;
+}
+
 static void phc(const char *dev, const char *ref, int secs, long long bound)
 {
 	clockid_t d, r;
-	long long worst = 0, widest = 0;
+	struct phc_tally t = {};
 	double end;
-	long samples = 0, misses = 0;
+	long samples = 0;
 
 	ksft_print_header();
 	d = phc_clock(dev);
@@ -239,29 +268,18 @@ static void phc(const char *dev, const char *ref, int secs, long long bound)
 	end = now() + secs;
 	while (now() < end) {
 		long long r1 = phc_ns(r, ref), v = phc_ns(d, dev), r2 = phc_ns(r, ref);
-		long long mid = r1 + (r2 - r1) / 2;
-		long long dist = v > mid ? v - mid : mid - v;
 
 		samples++;
-		if (v < r1 - bound || v > r2 + bound) {
-			misses++;
-			if (misses <= 5)
-				ksft_print_msg("clock-check: miss: %s %lld ns, %s %lld..%lld ns\n",
-					       dev, v, ref, r1, r2);
-		}
-		if (dist > worst)
-			worst = dist;
-		if (r2 - r1 > widest)
-			widest = r2 - r1;
+		phc_count(&t, dev, ref, r1, v, r2, bound);
 		usleep(100000);
 	}
 	ksft_print_msg("clock-check: %s: %s vs %s, %d s: %ld samples, %ld out (+-%lld ns)\n",
-		       __func__, dev, ref, secs, samples, misses, bound);
+		       __func__, dev, ref, secs, samples, t.misses, bound);
 	ksft_print_msg("clock-check: %s: max distance from the middle %lld ns, widest %lld ns\n",
-		       __func__, worst, widest);
+		       __func__, t.worst, t.widest);
 	if (!samples)
 		ksft_print_msg("clock-check: %s: no sample to check\n", __func__);
-	ksft_test_result(samples && !misses,
+	ksft_test_result(samples && !t.misses,
 			 "%s: %s within %s's bracket +- %lld ns in every sample\n",
 			 __func__, dev, ref, bound);
 }
@@ -269,9 +287,9 @@ static void phc(const char *dev, const char *ref, int secs, long long bound)
 static void phc_across(const char *dev, const char *ref, int secs, long long bound)
 {
 	clockid_t d, r;
-	long long worst = 0;
+	struct phc_tally t = {};
 	double end, spell_start = 0, longest = 0;
-	long samples = 0, misses = 0, refused = 0, answered_after = 0;
+	long samples = 0, refused = 0, answered_after = 0;
 
 	ksft_print_header();
 	d = phc_clock(dev);
@@ -282,7 +300,7 @@ static void phc_across(const char *dev, const char *ref, int secs, long long bou
 	end = now() + secs;
 	while (now() < end && !__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		long long r1 = phc_ns(r, ref), v = phc_ns_or_refused(d, dev);
-		long long r2 = phc_ns(r, ref), mid = r1 + (r2 - r1) / 2, dist;
+		long long r2 = phc_ns(r, ref);
 
 		samples++;
 		if (v < 0) {
@@ -296,25 +314,17 @@ static void phc_across(const char *dev, const char *ref, int secs, long long bou
 			continue;
 		}
 		answered_after++;
-		dist = v > mid ? v - mid : mid - v;
-		if (v < r1 - bound || v > r2 + bound) {
-			misses++;
-			if (misses <= 5)
-				ksft_print_msg("clock-check: miss: %s %lld, %s %lld..%lld ns\n",
-					       dev, v, ref, r1, r2);
-		}
-		if (dist > worst)
-			worst = dist;
+		phc_count(&t, dev, ref, r1, v, r2, bound);
 		usleep(10000);
 	}
 	ksft_print_msg("clock-check: %s: %s vs %s: %ld samples, %ld out (+-%lld ns)\n",
-		       __func__, dev, ref, samples, misses, bound);
+		       __func__, dev, ref, samples, t.misses, bound);
 	ksft_print_msg("clock-check: %s: %ld refused (longest %.3f s), max off middle %lld ns\n",
-		       __func__, refused, longest, worst);
+		       __func__, refused, longest, t.worst);
 	if (!answered_after)
 		ksft_print_msg("clock-check: %s: %s did not answer after its last refusal\n",
 			       __func__, dev);
-	ksft_test_result(answered_after && !misses,
+	ksft_test_result(answered_after && !t.misses,
 			 "%s: %s within %s's bracket +- %lld ns whenever it answered, %ld refused\n",
 			 __func__, dev, ref, bound, refused);
 }
