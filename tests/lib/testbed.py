@@ -8,6 +8,7 @@ MARKERS below; this module is what reads them back:
 
   testbed.py markers             the table of markers
   testbed.py tap NAME LOG        the TAP a test printed with tap_section NAME
+  testbed.py l2-where DIR [MAP]  where a hung L2's vCPUs were, by function
   testbed.py classify DIR        the verdict on the boot logged in DIR
                                  (build/vm/NAME): one line "CAUSE: detail",
                                  exit 0 when the failure may be retried, 1
@@ -67,6 +68,8 @@ MARKERS = {
     'L2-VCPU': ('l1-init', "a hung L2's vCPU thread in L1: N state=S stack=TOP < ..."),
     'L2-CPU': ('l1-init', "a hung L2's vCPU (QEMU's registers): N rip=ADDR HLT= IF= CPL= "
                '[l1=__svm_vcpu_run+OFF: an address of L1, not of L2]'),
+    'L2-STACK': ('l1-init', "a hung L2's vCPU N: the words at its RSP that may be "
+                 'kernel addresses, innermost first'),
 }
 
 
@@ -403,39 +406,110 @@ def l2_shutdown(b):
                 ((b.arg('L2-TEXT') or '') + ' ' + shut).split() if '=' in kv)
 
 
+class Symbols:
+    """L2's kernel text by function, from a System.map (or a /proc/kallsyms
+    of any boot), placed where L2's text was in the boot at hand (@@
+    L2-TEXT: KASLR moves it at every boot, as a whole)."""
+
+    def __init__(self, boot, path=None):
+        self.syms = []
+        try:
+            self.text = int((boot.arg('L2-TEXT') or '').partition('=')[2], 16)
+        except ValueError:
+            self.text = None
+        if path:
+            with open(path) as m:
+                for line in m:
+                    w = line.split()
+                    if len(w) == 3 and w[1] in 'tTwW':
+                        self.syms.append((int(w[0], 16), w[2]))
+            self.syms.sort()
+        base = [a for a, n in self.syms if n == '_text']
+        self.base = base[0] if base else None
+        end = [a for a, n in self.syms if n == '_etext']
+        self.size = end[0] - self.base if end and base else 0x40000000
+
+    def name(self, addr):
+        """'_text+OFF, func+OFF' for an address in L2's kernel text (the
+        function only with a map), 'a module' for one in the module
+        area, else None."""
+        if self.text is None:
+            return None
+        if addr >= 0xffffffffc0000000:
+            return 'a module'
+        off = addr - self.text
+        if not 0 <= off < self.size:
+            return None
+        where = '_text+%#x' % off
+        if self.base is not None:
+            rip = self.base + off
+            fn = max((s for s in self.syms if s[0] <= rip), default=None)
+            if fn:
+                where += ', %s+%#x' % (fn[1], rip - fn[0])
+        return where
+
+
 def l2_triple_fault(folder, symbols=None):
     """One line on L2's triple fault (l2_shutdown()), or None: its RIP also
     from _text (the same in every boot of that kernel) and, with SYMBOLS
     (L2's /proc/kallsyms of any boot, or a System.map), by function."""
-    f = l2_shutdown(Boot(folder))
+    b = Boot(folder)
+    f = l2_shutdown(b)
     if not f:
         return None
-    where = ''
     try:
-        off = int(f['rip'], 16) - int(f['_text'], 16)
+        where = Symbols(b, symbols).name(int(f['rip'], 16))
     except (KeyError, ValueError):
-        off = None
-    if off is not None and 0 <= off < 0x40000000:
-        where = ' (_text+%#x' % off
-        syms = []
-        if symbols:
-            with open(symbols) as m:
-                for line in m:
-                    w = line.split()
-                    if len(w) == 3 and w[1] in 'tTwW':
-                        syms.append((int(w[0], 16), w[2]))
-        base = [a for a, n in syms if n == '_text']
-        if base:
-            rip = base[0] + off
-            fn = max((s for s in syms if s[0] <= rip), default=None)
-            if fn:
-                where += ', %s+%#x' % (fn[1], rip - fn[0])
-        where += ')'
-    elif off is not None:
+        where = None
+    if where == 'a module':
         where = ' (not in the kernel text: a module, or no code)'
+    else:
+        where = ' (%s)' % where if where else ''
     return 'L2 triple fault on vcpu %s at rip %s%s, exit_int_info %s' % (
         f.get('vcpu', '?'), f.get('rip', '?'), where,
         f.get('exit_int_info', '?'))
+
+
+def l2_where(folder, symbols=None):
+    """Where a hung L2's vCPUs were (l1-init's @@ L2-CPU, @@ L2-STACK),
+    one line each: "N rip=ADDR (func+OFF) HLT= IF= CPL=", then the words
+    on its stack that are addresses of L2's kernel text, innermost first,
+    as the kernel's "? func" lines (a crude backtrace: a word may be
+    stale), with SYMBOLS (a System.map) by function."""
+    b = Boot(folder)
+    sym = Symbols(b, symbols)
+    stacks = {}
+    for lvl, name, args in b.marks:
+        if lvl == 'L1' and name == 'L2-STACK':
+            n, _, words = args.partition(' ')
+            stacks[n] = words.split()
+    out = []
+    for lvl, name, args in b.marks:
+        if lvl != 'L1' or name != 'L2-CPU':
+            continue
+        n, _, rest = args.partition(' ')
+        f = dict(kv.split('=', 1) for kv in rest.split() if '=' in kv)
+        line = '%s %s' % (n, rest)
+        try:
+            where = sym.name(int(f.get('rip', ''), 16))
+        except ValueError:
+            where = None
+        if where and 'l1' not in f:
+            line = line.replace('rip=%s' % f['rip'], 'rip=%s (%s)' % (f['rip'], where), 1)
+        seen = []
+        for w in stacks.get(n, []):
+            try:
+                at = sym.name(int(w, 16))
+            except ValueError:
+                continue
+            if at and at != 'a module':
+                at = at.split(', ')[-1]
+            if at and at not in seen[-1:]:
+                seen.append(at)
+        if seen:
+            line += ' stack: ? ' + ' < ? '.join(seen[:12])
+        out.append(line)
+    return out
 
 
 def main(argv):
@@ -445,6 +519,11 @@ def main(argv):
         return 0
     if len(argv) == 4 and argv[1] == 'tap':
         name, inside = argv[2], False
+        if not os.path.exists(argv[3]):
+            # A level that never printed (a second L2 that never booted
+            # because the first hung): no TAP, which the summary reports.
+            sys.stderr.write('%s: no log %s\n' % (name, argv[3]))
+            return 0
         with open(argv[3], errors='replace') as f:
             for line in f.read().splitlines():
                 m = marker(line)
@@ -454,6 +533,10 @@ def main(argv):
                     inside = False
                 elif inside:
                     print(line)
+        return 0
+    if len(argv) in (3, 4) and argv[1] == 'l2-where':
+        for line in l2_where(argv[2], argv[3] if len(argv) == 4 else None):
+            print(line)
         return 0
     if len(argv) in (3, 4) and argv[1] == 'l2-fault':
         fault = l2_triple_fault(argv[2], argv[3] if len(argv) == 4 else None)

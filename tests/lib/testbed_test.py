@@ -251,6 +251,35 @@ def main():
         and testbed.marker('@@ NO-SUCH-MARKER x') is None and len(out) > 0
     tap.result(ok, 'markers parse with their arguments, unknown ones do not')
 
+    # A hung L2's vCPUs and a triple fault, named by function: _text moved
+    # by KASLR (L2-TEXT), the map at the link address; stack words that
+    # are no kernel text are left out, a module's named as such.
+    folder = os.path.join(tmp.name, 'where')
+    os.mkdir(folder)
+    write_boot(folder, BOOTED + [
+        'L2: @@ L2-TEXT _text=ffffffff8e800000', 'L2: @@ GUEST-EXEC',
+        'L1: @@ L2-CPU 0 rip=ffffffff8e800a10 HLT=0 IF=0 CPL=0',
+        'L1: @@ L2-STACK 0 ffffffff8e800b00 0000000000000001 ffffffffc0401000 ffffffff8e800b08 ffffffff8e800d00',
+        'L1: @@ L2-CPU 1 rip=ffffffffc04c0dcc HLT=1 IF=0 CPL=0 l1=__svm_vcpu_run+0x9c',
+        'L1: @@ L2-SHUTDOWN vcpu=1 rip=0xffffffff8e800b04 exit_int_info=0x80000b0e',
+        'L1: @@ L2-HUNG killed after 600s', 'L1: @@ L1-EXIT 124'], '0', '124', False)
+    smap = os.path.join(folder, 'System.map')
+    with open(smap, 'w') as f:
+        f.write('ffffffff81000000 T _text\nffffffff81000a00 T spin_here\n'
+                'ffffffff81000b00 t caller_fn\nffffffff81000c00 T _etext\n'
+                'ffffffff81000d00 D data\n')
+    got = testbed.l2_where(folder, smap)
+    want = ['0 rip=ffffffff8e800a10 (_text+0xa10, spin_here+0x10) HLT=0 IF=0 CPL=0'
+            ' stack: ? caller_fn+0x0 < ? a module < ? caller_fn+0x8',
+            '1 rip=ffffffffc04c0dcc HLT=1 IF=0 CPL=0 l1=__svm_vcpu_run+0x9c']
+    tap.result(got == want, "a hung L2's vCPUs by function, with the kernel words on their stacks",
+               ['got %r' % (got,)] if got != want else [])
+    got = testbed.l2_triple_fault(folder, smap)
+    want = ('L2 triple fault on vcpu 1 at rip 0xffffffff8e800b04 '
+            '(_text+0xb04, caller_fn+0x4), exit_int_info 0x80000b0e')
+    tap.result(got == want, 'an L2 triple fault by function',
+               ['got %r' % (got,)] if got != want else [])
+
     # The bench tables read their markers through the same parser.
     sys.path.insert(0, os.path.join(root, 'tests', 'bench'))
     import benchdata
