@@ -12,7 +12,10 @@
 #    rcu_inkernel_boot_has_ended() and rcu_ftrace_dump()), into rcu/ beside
 #    it, with -I$(src).
 # Every symbol they use is exported by the cloud kernel (modpost would stop
-# the build otherwise), so no workaround is needed. CONFIG_TORTURE_TEST and
+# the build otherwise), but for one: since 6.2 locktorture binds its threads
+# with torture_sched_setaffinity(), which a kernel built without a torture
+# test does not export (Debian's 6.12). Where KDIR's Module.symvers lacks it,
+# our setaffinity.c (beside this script) is linked into locktorture.ko. CONFIG_TORTURE_TEST and
 # CONFIG_LOCK_TORTURE_TEST stay undefined: the code only tests them with
 # IS_MODULE() on paths that we never take (an initialization error, or
 # shutdown_secs > 0), and then only for an extra WARN or a power-off.
@@ -31,6 +34,7 @@ kdir=${KDIR:?KDIR must name the kernel build tree}
 # source in the tree : destination in OUT_DIR
 files="kernel/torture.c:torture.c kernel/locking/locktorture.c:locktorture.c
        kernel/rcu/rcu.h:rcu/rcu.h"
+here=$(cd "$(dirname "$0")" && pwd)
 
 [ -f "$srcdir/kernel/locking/locktorture.c" ] ||
 	{ echo "torture/build.sh: no $srcdir/kernel/locking/locktorture.c (run make deps)" >&2; exit 1; }
@@ -44,6 +48,7 @@ key() {
 	for spec in $files; do
 		echo "${spec%%:*} $(md5sum < "$srcdir/${spec%%:*}")"
 	done
+	md5sum < "$here/setaffinity.c"
 }
 stamp=$out/.stamp
 if [ -f "$out/torture.ko" ] && [ -f "$out/locktorture.ko" ] &&
@@ -61,5 +66,13 @@ cat > "$out/Kbuild" <<'KB'
 obj-m := torture.o locktorture.o
 ccflags-y := -I$(src)
 KB
+rm -f "$out/locktorture_main.c" "$out/setaffinity.c"
+if grep -q 'torture_sched_setaffinity(' "$out/locktorture.c" &&
+   ! grep -qw torture_sched_setaffinity "$kdir/Module.symvers" 2>/dev/null; then
+	# A module of two objects: locktorture.c under another name.
+	mv "$out/locktorture.c" "$out/locktorture_main.c"
+	cp "$here/setaffinity.c" "$out/setaffinity.c"
+	echo 'locktorture-y := locktorture_main.o setaffinity.o' >> "$out/Kbuild"
+fi
 make -s -C "$kdir" M="$out" modules
 key > "$stamp"
