@@ -123,7 +123,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo 'make            build the guest modules (KDIR=$(KDIR))'
+	@echo 'make            build the guest modules, for Linux 6.1 or 6.12 (KDIR=$(KDIR))'
 	@echo 'make deps       install packages, fetch the cloud kernel into $(CACHE)'
 	@echo 'make demo       boot the nested testbed and show what the guest sees'
 	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
@@ -155,7 +155,7 @@ INSTALL_MOD_DIR ?= extra
 PVOPS_MODULES := pvops/pvops pvtlb/pvtlb pvspinlock/pvspinlock pvclock/pvclock
 # Kconfig's `depends on` (which an out-of-tree build does not apply); the
 # same list as BUILD_EXCLUSIVE_CONFIG in scripts/dkms.conf, and the same
-# series as its BUILD_EXCLUSIVE_KERNEL (6.1).
+# series as its BUILD_EXCLUSIVE_KERNEL (6.1 and 6.12, include/pvops/compat.h).
 PVOPS_NEEDS := CONFIG_PARAVIRT CONFIG_KVM_GUEST CONFIG_DYNAMIC_FTRACE_WITH_REGS \
 	CONFIG_PARAVIRT_SPINLOCKS CONFIG_PTP_1588_CLOCK
 # DKMS: the sources the build needs, with scripts/dkms.conf at their root.
@@ -171,7 +171,7 @@ DKMS_FILES := Kbuild Kconfig Makefile $(wildcard include/pvops/*.h) \
 modules: kconfig-check
 kconfig-check:
 	@test -f $(KDIR)/.config || { echo "pvops: no kernel build tree at $(KDIR) (install linux-headers-$(KVER), or set KDIR)" >&2; exit 1; }
-	@case "$(KVER)" in 6.1.*) ;; *) echo "pvops: kernel $(KVER) ($(KDIR)) is not Linux 6.1, the only series pvops is written for" >&2; exit 1 ;; esac
+	@case "$(KVER)" in 6.1.*|6.12.*) ;; *) echo "pvops: kernel $(KVER) ($(KDIR)) is neither Linux 6.1 nor 6.12, the series pvops is written for (include/pvops/compat.h)" >&2; exit 1 ;; esac
 	@for c in $(PVOPS_NEEDS); do grep -q "^$$c=[ym]" $(KDIR)/.config || \
 		{ echo "pvops: kernel $(KVER) ($(KDIR)) lacks $$c; pvops needs $(PVOPS_NEEDS)" >&2; exit 1; }; done
 
