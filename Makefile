@@ -29,6 +29,9 @@ KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TLB_KUNIT_TEST=m \
 	CONFIG_PVOPS_SPINLOCK_KUNIT_TEST=m CONFIG_PVOPS_CLOCK_KUNIT_TEST=m \
 	CONFIG_PVOPS_TEST_BACKEND=m CONFIG_PVOPS_CLOCK_BENCH=m
 KUNIT_DIR := $(BUILD)/kunit
+# The kernel sources make deps unpacks (6.1's and L1's 6.12): kunit.ko comes
+# from the one of KDIR's series.
+KUNIT_SOURCES := $(CACHE)/linux-source $(CACHE)/host-source
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
 
 export CACHE BUILD
@@ -45,7 +48,7 @@ kunit: modules
 ifeq ($(KERNEL_HAS_KUNIT),y)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) modules
 else
-	KDIR=$(KDIR) tests/kunit/build-kunit.sh $(CACHE)/linux-source $(KUNIT_DIR)
+	KDIR=$(KDIR) tests/kunit/build-kunit.sh $(KUNIT_DIR) $(KUNIT_SOURCES)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) \
 		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers modules
 endif
