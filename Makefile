@@ -29,6 +29,9 @@ KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TLB_KUNIT_TEST=m \
 	CONFIG_PVOPS_SPINLOCK_KUNIT_TEST=m CONFIG_PVOPS_CLOCK_KUNIT_TEST=m \
 	CONFIG_PVOPS_TEST_BACKEND=m CONFIG_PVOPS_CLOCK_BENCH=m
 KUNIT_DIR := $(BUILD)/kunit
+# The kernel sources make deps unpacks (6.1's and L1's 6.12): kunit.ko comes
+# from the one of KDIR's series.
+KUNIT_SOURCES := $(CACHE)/linux-source $(CACHE)/host-source
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
 
 export CACHE BUILD
@@ -45,7 +48,7 @@ kunit: modules
 ifeq ($(KERNEL_HAS_KUNIT),y)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) modules
 else
-	KDIR=$(KDIR) tests/kunit/build-kunit.sh $(CACHE)/linux-source $(KUNIT_DIR)
+	KDIR=$(KDIR) tests/kunit/build-kunit.sh $(KUNIT_DIR) $(KUNIT_SOURCES)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) \
 		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers modules
 endif
@@ -123,7 +126,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo 'make            build the guest modules (KDIR=$(KDIR))'
+	@echo 'make            build the guest modules, for Linux 6.1 or 6.12 (KDIR=$(KDIR))'
 	@echo 'make deps       install packages, fetch the cloud kernel into $(CACHE)'
 	@echo 'make demo       boot the nested testbed and show what the guest sees'
 	@echo 'make check      all tests: KUnit in L2, KVM selftests in L1, e2e checks'
@@ -155,7 +158,7 @@ INSTALL_MOD_DIR ?= extra
 PVOPS_MODULES := pvops/pvops pvtlb/pvtlb pvspinlock/pvspinlock pvclock/pvclock
 # Kconfig's `depends on` (which an out-of-tree build does not apply); the
 # same list as BUILD_EXCLUSIVE_CONFIG in scripts/dkms.conf, and the same
-# series as its BUILD_EXCLUSIVE_KERNEL (6.1).
+# series as its BUILD_EXCLUSIVE_KERNEL (6.1 and 6.12, include/pvops/compat.h).
 PVOPS_NEEDS := CONFIG_PARAVIRT CONFIG_KVM_GUEST CONFIG_DYNAMIC_FTRACE_WITH_REGS \
 	CONFIG_PARAVIRT_SPINLOCKS CONFIG_PTP_1588_CLOCK
 # DKMS: the sources the build needs, with scripts/dkms.conf at their root.
@@ -171,7 +174,7 @@ DKMS_FILES := Kbuild Kconfig Makefile $(wildcard include/pvops/*.h) \
 modules: kconfig-check
 kconfig-check:
 	@test -f $(KDIR)/.config || { echo "pvops: no kernel build tree at $(KDIR) (install linux-headers-$(KVER), or set KDIR)" >&2; exit 1; }
-	@case "$(KVER)" in 6.1.*) ;; *) echo "pvops: kernel $(KVER) ($(KDIR)) is not Linux 6.1, the only series pvops is written for" >&2; exit 1 ;; esac
+	@case "$(KVER)" in 6.1.*|6.12.*) ;; *) echo "pvops: kernel $(KVER) ($(KDIR)) is neither Linux 6.1 nor 6.12, the series pvops is written for (include/pvops/compat.h)" >&2; exit 1 ;; esac
 	@for c in $(PVOPS_NEEDS); do grep -q "^$$c=[ym]" $(KDIR)/.config || \
 		{ echo "pvops: kernel $(KVER) ($(KDIR)) lacks $$c; pvops needs $(PVOPS_NEEDS)" >&2; exit 1; }; done
 

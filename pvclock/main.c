@@ -47,6 +47,7 @@
 #include <asm/kvmclock.h>
 #include <asm/set_memory.h>
 
+#include <pvops/compat.h>
 #include <pvops/pvops.h>
 
 #include "read.h"
@@ -156,6 +157,8 @@ static struct clocksource pvclock_cs = {
 	.read	= pvclock_cs_read,
 	.mask	= CLOCKSOURCE_MASK(64),
 	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
+	/* kvm-clock's counter: a cross timestamp is good for either. */
+	.id	= PVOPS_CSID_KVMCLOCK,
 };
 
 /*
@@ -257,7 +260,7 @@ static long pvclock_pair(struct kvm_clock_pairing *pair, u64 *ns)
 }
 
 static int pvclock_pairing(ktime_t *device_time,
-			   struct system_counterval_t *counter, void *cs)
+			   struct system_counterval_t *counter, void *ctx)
 {
 	struct kvm_clock_pairing *pair = pvc.pair;
 	long ret;
@@ -269,8 +272,7 @@ static int pvclock_pairing(ktime_t *device_time,
 
 	*device_time = ktime_set(pair->sec, pair->nsec);
 	/* Both clocksources count kvmclock's ns, from the same parameters. */
-	counter->cycles = ns;
-	counter->cs = cs;
+	pvops_counterval_kvmclock(counter, ns, ctx);
 	return 0;
 }
 
@@ -280,12 +282,8 @@ static int pvclock_ptp_getcrosststamp(struct ptp_clock_info *info,
 	int ret;
 
 	mutex_lock(&pvc.pair_lock);
-	ret = get_device_system_crosststamp(pvclock_pairing, &pvclock_cs,
-					    NULL, xt);
-	/* -ENODEV: the counter is not the current clocksource's. */
-	if (ret == -ENODEV)
-		ret = get_device_system_crosststamp(pvclock_pairing, &kvm_clock,
-						    NULL, xt);
+	/* -ENODEV: neither pvclock nor kvm-clock is the current clocksource. */
+	ret = pvops_crosststamp_kvmclock(pvclock_pairing, &pvclock_cs, xt);
 	mutex_unlock(&pvc.pair_lock);
 	return ret == -ENODEV ? -EOPNOTSUPP : ret;
 }
@@ -372,9 +370,9 @@ static int vs_kvmclock_show(struct seq_file *m, void *v)
 	u64 k1, k2;
 
 	local_irq_save(flags);
-	k1 = kvm_clock.read(&kvm_clock);
+	k1 = pvops_kvmclock_read();
 	pvclock_cp_read(pvc.cp, this_cpu_pvti(), pvclock_rdtsc, &cr);
-	k2 = kvm_clock.read(&kvm_clock);
+	k2 = pvops_kvmclock_read();
 	local_irq_restore(flags);
 	seq_printf(m, "%llu %llu %llu\n", k1, cr.ns, k2);
 	return 0;

@@ -36,6 +36,7 @@
 #include <asm/paravirt.h>
 #include <asm/tlbflush.h>
 
+#include <pvops/compat.h>
 #include <pvops/pvops.h>
 
 #include "internal.h"
@@ -272,7 +273,7 @@ static void notrace pvops_ftrace_handler(unsigned long ip,
 		/* The implementation called the original: let it run. */
 		__this_cpu_inc(st->stats->fallbacks);
 	} else if (rcu_access_pointer(st->active)) {
-		ftrace_instruction_pointer_set(fregs, (unsigned long)st->tramp);
+		pvops_ftrace_set_ip(fregs, (unsigned long)st->tramp);
 	}
 	ftrace_test_recursion_unlock(bit);
 }

@@ -11,6 +11,8 @@
 
 #include <linux/tracepoint.h>
 
+#include <pvops/compat.h>
+
 /* A hypercall made through pvops_hypercall(), with its result. */
 TRACE_EVENT(pvops_hypercall,
 	    TP_PROTO(unsigned int nr, unsigned long a0, long ret),
@@ -33,9 +35,9 @@ TRACE_EVENT(pvops_switch,
 			     __string(from, from)
 			     __string(to, to)
 			     __field(int, err)),
-	    TP_fast_assign(__assign_str(op, op);
-			   __assign_str(from, from);
-			   __assign_str(to, to);
+	    TP_fast_assign(pvops_assign_str(op, op);
+			   pvops_assign_str(from, from);
+			   pvops_assign_str(to, to);
 			   __entry->err = err;),
 	    TP_printk("op=%s from=%s to=%s err=%d", __get_str(op),
 		      __get_str(from), __get_str(to), __entry->err)
@@ -48,8 +50,8 @@ TRACE_EVENT(pvops_call,
 	    TP_STRUCT__entry(__string(op, op)
 			     __string(impl, impl)
 			     __field(u64, ns)),
-	    TP_fast_assign(__assign_str(op, op);
-			   __assign_str(impl, impl);
+	    TP_fast_assign(pvops_assign_str(op, op);
+			   pvops_assign_str(impl, impl);
 			   __entry->ns = ns;),
 	    TP_printk("op=%s impl=%s ns=%llu", __get_str(op), __get_str(impl),
 		      __entry->ns)
