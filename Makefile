@@ -29,14 +29,14 @@ KUNIT_CONFIG := CONFIG_PVOPS_KUNIT_TEST=m CONFIG_PVOPS_TLB_KUNIT_TEST=m \
 	CONFIG_PVOPS_SPINLOCK_KUNIT_TEST=m CONFIG_PVOPS_CLOCK_KUNIT_TEST=m \
 	CONFIG_PVOPS_TEST_BACKEND=m CONFIG_PVOPS_CLOCK_BENCH=m
 KUNIT_DIR := $(BUILD)/kunit
-# The kernel sources make deps unpacks (6.1's and L1's 6.12): kunit.ko comes
-# from the one of KDIR's series.
-KUNIT_SOURCES := $(CACHE)/linux-source $(CACHE)/host-source
+# The kernel sources make deps unpacks (6.1's and L1's 6.12): kunit.ko and
+# locktorture come from the one of KDIR's series.
+KSOURCES := $(CACHE)/linux-source $(CACHE)/host-source
 KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo y)
 
 export CACHE BUILD
 
-.PHONY: all modules kunit e2e-tools torture hostside selftests \
+.PHONY: all modules kunit e2e-tools torture guest-modules hostside selftests \
 	deps kernels series-check demo check check-full bench clean help
 
 all: modules
@@ -48,7 +48,7 @@ kunit: modules
 ifeq ($(KERNEL_HAS_KUNIT),y)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) modules
 else
-	KDIR=$(KDIR) tests/kunit/build-kunit.sh $(KUNIT_DIR) $(KUNIT_SOURCES)
+	KDIR=$(KDIR) tests/kunit/build-kunit.sh $(KUNIT_DIR) $(KSOURCES)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(KUNIT_CONFIG) \
 		KBUILD_EXTRA_SYMBOLS=$(KUNIT_DIR)/Module.symvers modules
 endif
@@ -77,7 +77,13 @@ $(BUILD)/e2e/testptp: $(CACHE)/linux-source/tools/testing/selftests/ptp/testptp.
 # The kernel's lock torture test (torture.ko, locktorture.ko) built out of
 # tree from linux-source, put into L2's /pvops/modules; a no-op when built.
 torture:
-	KDIR=$(KDIR) tests/torture/build.sh $(CACHE)/linux-source $(BUILD)/torture
+	KDIR=$(KDIR) tests/torture/build.sh $(BUILD)/torture $(KSOURCES)
+
+# The same modules, test modules, kunit.ko and locktorture for the newer
+# series that L1 runs (.cache/host.mk), in $(BUILD)/guest/KVER, for an L2 on
+# that series (tests/vm/run --l2-kernel).
+guest-modules: kernels
+	scripts/guest-modules.sh
 
 # The KVM patch series on L1's kernel (linux-source-6.12): a patched tree
 # and kvm*.ko in $(BUILD)/hostside, against that kernel's headers from
@@ -101,7 +107,7 @@ demo: deps
 # Through ccache when make deps installed it (tests/check says why).
 check: deps kernels
 	if [ -x /usr/lib/ccache/gcc ]; then export PATH=/usr/lib/ccache:$$PATH; fi; \
-		$(MAKE) hostside kunit e2e-tools selftests torture
+		$(MAKE) hostside kunit e2e-tools selftests torture guest-modules
 	tests/check
 
 # The same with the stress layers at their full lengths (tests/check).
@@ -134,6 +140,7 @@ help:
 	@echo 'make bench      benchmarks on the testbed: TLB shootdowns, spinlocks, clock reads'
 	@echo 'make kunit      build kunit.ko (if the kernel lacks it) and the test modules'
 	@echo 'make torture    build torture.ko and locktorture.ko from linux-source'
+	@echo 'make guest-modules  all of the above for the host kernel series (L2 on 6.12)'
 	@echo 'make hostside   apply hostside/series to the host kernel series, build kvm*.ko into $(BUILD)/hostside/kvm'
 	@echo 'make selftests  build the KVM selftests statically (from the patched tree)'
 	@echo 'make series-check  git am the host series onto linux-source, build 1..k for every k'

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the kernel's own lock torture test, torture.ko and locktorture.ko,
-# as out-of-tree modules from the linux-source package, for kernels without
+# as out-of-tree modules from the linux-source package of the kernel's series, for kernels without
 # CONFIG_LOCK_TORTURE_TEST such as Debian's cloud kernel (tests/e2e/
 # lock-torture runs them in L2). Nothing of the kernel's code is kept in our
 # repository: the files are copied from the unpacked linux-source-6.1 at
@@ -24,13 +24,18 @@
 # Does nothing when the modules were built from the same sources, against the
 # same KDIR, by this same script.
 #
-# usage: build.sh LINUX_SOURCE_DIR OUT_DIR
+# usage: build.sh OUT_DIR LINUX_SOURCE_DIR...
+# The first LINUX_SOURCE_DIR of KDIR's kernel's series is used
+# (tests/lib/ksource.sh).
 set -euo pipefail
 
-srcdir=$1
-mkdir -p "$2"
-out=$(cd "$2" && pwd)	# kbuild wants M= absolute
+mkdir -p "$1"
+out=$(cd "$1" && pwd)	# kbuild wants M= absolute
+shift
 kdir=${KDIR:?KDIR must name the kernel build tree}
+# shellcheck source-path=SCRIPTDIR source=../lib/ksource.sh
+. "$(dirname "$0")/../lib/ksource.sh"
+srcdir=$(ksource "$kdir" "$@" 2>&1) || { echo "torture/build.sh: $srcdir" >&2; exit 1; }
 # source in the tree : destination in OUT_DIR
 files="kernel/torture.c:torture.c kernel/locking/locktorture.c:locktorture.c
        kernel/rcu/rcu.h:rcu/rcu.h"
