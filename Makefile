@@ -101,7 +101,7 @@ deps:
 # demo and check run `make deps` first, then re-enter make so that the
 # pinned kernel it wrote is what KDIR points at.
 demo: deps
-	$(MAKE) hostside kunit e2e-tools
+	$(MAKE) hostside kunit e2e-tools guest-modules
 	tests/demo
 
 # Through ccache when make deps installed it (tests/check says why).
