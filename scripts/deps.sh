@@ -40,13 +40,16 @@ apt_update() {
 	apt_updated=1
 }
 
-# The ABI the cloud meta package points at, e.g. 6.1.0-56.
+# The ABI the cloud meta package points at, e.g. 6.1.0-56; of the form
+# Debian gives its newer series too (6.12.118+deb12), should the meta
+# package move there.
 find_abi() {
 	local ver dep
 	ver=$(candidate linux-headers-$FLAVOUR)
 	[ -n "$ver" ] || return 0
 	dep=$(apt-cache show "linux-headers-$FLAVOUR=$ver" 2>/dev/null |
-	      sed -n 's/^Depends:.*linux-headers-\([0-9.]*-[0-9]*\)-'"$FLAVOUR"'.*/\1/p' | head -n1)
+	      sed -n 's/^Depends:.*linux-headers-\([0-9][0-9.]*\(-[0-9][0-9]*\|+deb[0-9][0-9]*\)\)-'"$FLAVOUR"'.*/\1/p' |
+	      head -n1)
 	echo "$dep"
 }
 
@@ -59,7 +62,8 @@ fi
 
 HDR=linux-headers-$abi-$FLAVOUR
 IMG=linux-image-$abi-$FLAVOUR-unsigned
-SRC=linux-source-6.1
+# linux-source-SERIES of the ABI's series (6.1).
+SRC=linux-source-$(echo "$abi" | cut -d. -f1-2)
 
 missing=
 for p in $HDR $TOOLS; do
