@@ -11,6 +11,7 @@
 
 #include <linux/clocksource.h>
 #include <linux/ftrace.h>
+#include <linux/lockdep.h>
 #include <linux/timekeeping.h>
 #include <linux/version.h>
 /* struct pvclock_vsyscall_time_info, which asm/kvmclock.h uses. */
@@ -90,7 +91,7 @@ static inline void pvops_counterval_kvmclock(struct system_counterval_t *c,
 {
 	c->cycles = ns;
 #if PVOPS_SINCE(6, 9)
-	c->cs_id = CSID_X86_KVM_CLK;
+	c->cs_id = PVOPS_CSID_KVMCLOCK;
 #else
 	/* The clocksource pvops_crosststamp_kvmclock() is trying. */
 	c->cs = ctx;
@@ -109,7 +110,9 @@ pvops_crosststamp_kvmclock(int (*fn)(ktime_t *, struct system_counterval_t *,
 			   struct system_device_crosststamp *xt)
 {
 #if PVOPS_SINCE(6, 9)
-	/* One ID for both. */
+	/* One ID for both: the counter value names it, not @cs. */
+	if (WARN_ON_ONCE(cs->id != PVOPS_CSID_KVMCLOCK))
+		return -EINVAL;
 	return get_device_system_crosststamp(fn, NULL, NULL, xt);
 #else
 	int ret = get_device_system_crosststamp(fn, cs, NULL, xt);
@@ -122,18 +125,25 @@ pvops_crosststamp_kvmclock(int (*fn)(ktime_t *, struct system_counterval_t *,
 }
 
 /*
- * kvm-clock's reading on this vCPU; preemption off. Since 6.9 (kvm_clock
- * static in 6.12) through the kernel's pvclock helpers on its exported
- * per-CPU area, as ptp_kvm reads it: that is kvm-clock's read but for its
- * clamp to the most any CPU read, which acts only without
- * PVCLOCK_TSC_STABLE_BIT.
+ * kvm-clock's reading on this vCPU; preemption off (this vCPU's area).
+ * Keyed on 6.9 with the cross timestamp above, although kvm_clock went
+ * static later (it is static in 6.12): the read of the exported per-CPU
+ * area is right on every kernel, the kernel's pvclock helpers on it, as
+ * ptp_kvm reads it. That is kvm-clock's read but for its clamp to the most
+ * any CPU has read, which __pvclock_clocksource_read() skips only when
+ * both the guest (KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) and the area
+ * (PVCLOCK_TSC_STABLE_BIT) say the TSC is stable: on a host without a
+ * stable TSC this reads what kvm-clock would have clamped.
  */
 static __always_inline u64 pvops_kvmclock_read(void)
 {
 #if PVOPS_SINCE(6, 9)
-	struct pvclock_vcpu_time_info *src = this_cpu_pvti();
+	struct pvclock_vcpu_time_info *src;
 	unsigned int version;
 	u64 ns;
+
+	lockdep_assert_preemption_disabled();
+	src = this_cpu_pvti();
 
 	do {
 		version = pvclock_read_begin(src);

@@ -42,7 +42,7 @@ src=$tree/lib/kunit
 # kunit-objs of lib/kunit/Makefile: its first block.
 objs=$(awk '/^kunit-objs/ && !done { on = 1 }
 	    on { print; if ($0 !~ /\\$/) { on = 0; done = 1 } }' "$src/Makefile" |
-	grep -o '[a-z_-]*\.o' | tr '\n' ' ')
+	grep -o '[a-z_-]*\.o' | tr '\n' ' ') || true
 objs=${objs/user_alloc.o /}
 [ -f "$src/hooks.c" ] && objs="$objs hooks.o"
 case " $objs " in
@@ -52,6 +52,12 @@ esac
 files="${objs//.o/.c} $(cd "$src" && echo ./*.h | sed 's|\./||g')"
 
 mkdir -p "$out"
+# The copies are kept per file while their source stays the same; a change
+# of the edits below (this script) redoes them all.
+if ! md5sum < "$0" | cmp -s - "$out/.script"; then
+	rm -f "$out"/*.orig
+	md5sum < "$0" > "$out/.script"
+fi
 for f in $files; do
 	cmp -s "$src/$f" "$out/$f.orig" 2>/dev/null && continue
 	rm -f "$out/$f.orig"

@@ -426,17 +426,21 @@ class Symbols:
             self.syms.sort()
         base = [a for a, n in self.syms if n == '_text']
         self.base = base[0] if base else None
-        end = [a for a, n in self.syms if n == '_etext']
-        self.size = end[0] - self.base if end and base else 0x40000000
+        # The kernel's text up to its last function, .init.text included
+        # (an early hang's RIP is there), without a map the 1 GiB that
+        # KASLR places it in.
+        self.size = (self.syms[-1][0] - self.base + 0x1000
+                     if self.syms and base else 0x40000000)
 
     def name(self, addr):
         """'_text+OFF, func+OFF' for an address in L2's kernel text (the
         function only with a map), 'a module' for one in the module
-        area, else None."""
-        if self.text is None:
-            return None
+        area, else None (also without @@ L2-TEXT: L2 hung before its
+        init printed it)."""
         if addr >= 0xffffffffc0000000:
             return 'a module'
+        if self.text is None:
+            return None
         off = addr - self.text
         if not 0 <= off < self.size:
             return None
@@ -457,14 +461,17 @@ def l2_triple_fault(folder, symbols=None):
     f = l2_shutdown(b)
     if not f:
         return None
+    sym = Symbols(b, symbols)
     try:
-        where = Symbols(b, symbols).name(int(f['rip'], 16))
+        where = sym.name(int(f['rip'], 16))
     except (KeyError, ValueError):
         where = None
-    if where == 'a module':
+    if sym.text is None:
+        where = ''
+    elif where is None or where == 'a module':
         where = ' (not in the kernel text: a module, or no code)'
     else:
-        where = ' (%s)' % where if where else ''
+        where = ' (%s)' % where
     return 'L2 triple fault on vcpu %s at rip %s%s, exit_int_info %s' % (
         f.get('vcpu', '?'), f.get('rip', '?'), where,
         f.get('exit_int_info', '?'))
@@ -502,6 +509,8 @@ def l2_where(folder, symbols=None):
                 at = sym.name(int(w, 16))
             except ValueError:
                 continue
+            if sym.text is None and at is None:
+                at = w      # no @@ L2-TEXT to place it: the raw word
             if at and at != 'a module':
                 at = at.split(', ')[-1]
             if at and at not in seen[-1:]:

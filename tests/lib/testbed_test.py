@@ -259,7 +259,7 @@ def main():
     write_boot(folder, BOOTED + [
         'L2: @@ L2-TEXT _text=ffffffff8e800000', 'L2: @@ GUEST-EXEC',
         'L1: @@ L2-CPU 0 rip=ffffffff8e800a10 HLT=0 IF=0 CPL=0',
-        'L1: @@ L2-STACK 0 ffffffff8e800b00 0000000000000001 ffffffffc0401000 ffffffff8e800b08 ffffffff8e800d00',
+        'L1: @@ L2-STACK 0 ffffffff8e800b00 0000000000000001 ffffffffc0401000 ffffffff8e800b08 ffffffff8e805d00',
         'L1: @@ L2-CPU 1 rip=ffffffffc04c0dcc HLT=1 IF=0 CPL=0 l1=__svm_vcpu_run+0x9c',
         'L1: @@ L2-SHUTDOWN vcpu=1 rip=0xffffffff8e800b04 exit_int_info=0x80000b0e',
         'L1: @@ L2-HUNG killed after 600s', 'L1: @@ L1-EXIT 124'], '0', '124', False)
@@ -267,7 +267,7 @@ def main():
     with open(smap, 'w') as f:
         f.write('ffffffff81000000 T _text\nffffffff81000a00 T spin_here\n'
                 'ffffffff81000b00 t caller_fn\nffffffff81000c00 T _etext\n'
-                'ffffffff81000d00 D data\n')
+                'ffffffff81005d00 D data\n')
     got = testbed.l2_where(folder, smap)
     want = ['0 rip=ffffffff8e800a10 (_text+0xa10, spin_here+0x10) HLT=0 IF=0 CPL=0'
             ' stack: ? caller_fn+0x0 < ? a module < ? caller_fn+0x8',

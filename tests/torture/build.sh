@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the kernel's own lock torture test, torture.ko and locktorture.ko,
-# as out-of-tree modules from the linux-source package of the kernel's series, for kernels without
-# CONFIG_LOCK_TORTURE_TEST such as Debian's cloud kernel (tests/e2e/
-# lock-torture runs them in L2). Nothing of the kernel's code is kept in our
-# repository: the files are copied from the unpacked linux-source-6.1 at
-# build time, unchanged:
+# as out-of-tree modules from the linux-source package of the kernel's
+# series, for kernels without CONFIG_LOCK_TORTURE_TEST such as Debian's
+# cloud kernels (tests/e2e/lock-torture runs them in L2). Nothing of the
+# kernel's code is kept in our repository: the files are copied from the
+# unpacked linux-source-6.1 or -6.12 at build time, unchanged:
 #  - kernel/torture.c, kernel/locking/locktorture.c;
 #  - kernel/rcu/rcu.h, which torture.c includes as "rcu/rcu.h" (only for
 #    rcu_inkernel_boot_has_ended() and rcu_ftrace_dump()), into rcu/ beside

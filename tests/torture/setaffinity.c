@@ -3,13 +3,14 @@
  * torture_sched_setaffinity() for locktorture.ko built out of tree
  * (tests/torture/build.sh) on a kernel that does not export it.
  *
- * Since Linux 6.2 locktorture binds its threads with
- * torture_sched_setaffinity(), which kernel/rcu/update.c defines and exports
+ * 6.12's locktorture binds its threads with torture_sched_setaffinity()
+ * (6.1's has no binding), which kernel/rcu/update.c defines and exports
  * only when the kernel itself is built with a torture test (Debian's 6.12
- * cloud kernel is not); sched_setaffinity() is not exported at all. What it
- * does for a kernel thread of the module's own, set_cpus_allowed_ptr() does
- * too, and that is exported: the cpuset and security checks of the system
- * call do not apply to a kernel thread that locktorture created itself.
+ * cloud kernel is not); sched_setaffinity() is not exported at all. For a
+ * kernel thread that locktorture created itself, set_cpus_allowed_ptr()
+ * (exported) does what matters: the syscall's cpuset and security checks,
+ * its PF_NO_SETAFFINITY check and the user_cpus_ptr it keeps across CPU
+ * hotplug and cpuset changes do not apply to such a thread.
  * Linked into locktorture.ko only where the kernel lacks the export, so
  * both never meet.
  */
