@@ -22,11 +22,15 @@
  * from KVM_HC_CLOCK_PAIRING (PTP_SYS_OFFSET_PRECISE) while pvclock or
  * kvm-clock is the current clocksource: the ioctls chrony's PHC refclock
  * driver uses.
+ *
+ * The host writes the page until told to stop: it is unregistered on
+ * unload, before a reboot or kexec (reboot notifier) and before a crash
+ * kernel starts (pvops_register_crash_notifier()), and leaked, never
+ * freed, if the host refuses to let go of it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/cc_platform.h>
 #include <linux/clocksource.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
@@ -34,9 +38,11 @@
 #include <linux/kvm_para.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/platform_device.h>
 #include <linux/preempt.h>
 #include <linux/ptp_clock_kernel.h>
+#include <linux/reboot.h>
 #include <linux/slab.h>
 #include <linux/seq_file.h>
 #include <linux/sysfs.h>
@@ -45,7 +51,6 @@
 #include <asm/msr.h>
 #include <asm/pvclock.h>
 #include <asm/kvmclock.h>
-#include <asm/set_memory.h>
 
 #include <pvops/compat.h>
 #include <pvops/pvops.h>
@@ -90,10 +95,10 @@ static struct {
 	struct kvm_clock_page *cp;
 	/* Its MSR, MSR_KVM_CLOCK_PAGE. */
 	u32 msr;
-	/* The page was made shared with the host (encrypted guest memory). */
-	bool decrypted;
 	/* Unregistering the page failed: the host may write it. */
 	bool host_owned;
+	/* Unregistered for a reboot, kexec or crash: never register again. */
+	bool stopped;
 	/* The page was valid at the last poll; kvmclock at the last registration. */
 	bool cp_valid;
 	u64 registered_at;
@@ -191,16 +196,53 @@ static void pvclock_cp_unregister(void)
 	}
 }
 
-/* Free the page, shared with the host again if need be; NULL: nothing. */
+/* Free the page; NULL: nothing. */
 static void pvclock_free_page(void *page)
 {
-	if (!page || pvc.host_owned)
-		return;
-	/* A page that cannot be made private again is better leaked. */
-	if (pvc.decrypted && set_memory_encrypted((unsigned long)page, 1))
-		return;
-	free_page((unsigned long)page);
+	if (page && !pvc.host_owned)
+		free_page((unsigned long)page);
 }
+
+/*
+ * The host writes the page until it is told to stop, whatever the memory
+ * holds by then: unregister it before the memory goes to another kernel or
+ * the machine goes down, as kvm.c does for kvmclock and steal time. A
+ * reboot, power-off or halt and a kexec run the reboot notifiers first
+ * (kernel_restart_prepare(), kernel_shutdown_prepare()): stop the poll,
+ * which would register the page again, then unregister it. The page stays
+ * allocated: the machine is going down.
+ */
+static int pvclock_reboot(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	WRITE_ONCE(pvc.stopped, true);
+	cancel_delayed_work_sync(&pvc.poll);
+	pvclock_cp_unregister();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pvclock_reboot_nb = {
+	.notifier_call = pvclock_reboot,
+};
+
+/*
+ * A crash kexec runs no reboot notifier: pvops calls this on the crashing
+ * CPU before the crash kernel starts, in any context, with the other CPUs
+ * anywhere. Only the MSR write: no lock, no message. A poll on another CPU
+ * that is registering the page at this very moment may win; it checks
+ * @stopped first, which makes that window a few instructions wide.
+ */
+static int pvclock_crash(struct notifier_block *nb, unsigned long action,
+			 void *data)
+{
+	WRITE_ONCE(pvc.stopped, true);
+	pvclock_cp_write(0);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pvclock_crash_nb = {
+	.notifier_call = pvclock_crash,
+};
 
 /* PTP clock: the host's CLOCK_REALTIME. It cannot be set or steered. */
 static int pvclock_ptp_adjfine(struct ptp_clock_info *info, long scaled_ppm)
@@ -424,6 +466,8 @@ static void pvclock_cp_poll(void)
 		pvc.cp_valid = true;
 		return;
 	}
+	if (READ_ONCE(pvc.stopped))
+		return;
 	if (pvc.cp_valid ||
 	    (s64)(r.ns - pvc.registered_at) > (s64)PVCLOCK_CP_RETRY_NS) {
 		ret = pvclock_cp_register();
@@ -438,16 +482,18 @@ static void pvclock_cp_poll(void)
 
 static void pvclock_poll(struct work_struct *work)
 {
+	if (READ_ONCE(pvc.stopped))
+		return;
 	pvclock_cp_poll();
 	schedule_delayed_work(&pvc.poll, msecs_to_jiffies(READ_ONCE(poll_ms)));
 }
 
 /*
  * The reads compare the page with each vCPU's own kvmclock, so every CPU
- * must have one (not so with no-kvmclock); the page must be shared with
- * the host in an encrypted guest, as kvmclock's is. Then
- * register it with MSR_KVM_CLOCK_PAGE: the host writes it before the
- * WRMSR retires.
+ * must have one (not so with no-kvmclock). Then register it with
+ * MSR_KVM_CLOCK_PAGE: the host writes it before the WRMSR retires. (pvops
+ * does not load in a confidential guest, whose memory the host cannot
+ * write.)
  */
 static int __init pvclock_kvm_start(struct pvclock_cp_reading *r)
 {
@@ -460,15 +506,6 @@ static int __init pvclock_kvm_start(struct pvclock_cp_reading *r)
 			       cpu);
 			return -ENODEV;
 		}
-	}
-	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
-		ret = set_memory_decrypted((unsigned long)pvc.cp, 1);
-		if (ret) {
-			pr_err("cannot share the clock page with the host: %pe\n",
-			       ERR_PTR(ret));
-			return ret;
-		}
-		pvc.decrypted = true;
 	}
 	ret = pvclock_cp_register();
 	if (ret) {
@@ -522,9 +559,17 @@ static int __init pvclock_init(void)
 
 	pvc.cp = page;
 	pvc.msr = abi->msr_clock_page;
+	/* Hooked before there is a registration to undo. */
+	ret = pvops_register_crash_notifier(&pvclock_crash_nb);
+	if (ret) {
+		pr_err("cannot hook the crash path, where the page must be unregistered: %pe\n",
+		       ERR_PTR(ret));
+		goto err_free;
+	}
+	register_reboot_notifier(&pvclock_reboot_nb);
 	ret = pvclock_kvm_start(&cr);
 	if (ret)
-		goto err_free;
+		goto err_hooks;
 	if (cr.valid)
 		snprintf(realtime, sizeof(realtime), "given (bound %llu ns)",
 			 cr.maxerror);
@@ -576,6 +621,9 @@ err_pdev:
 	platform_device_unregister(pvc.pdev);
 err_unregister:
 	pvclock_cp_unregister();
+err_hooks:
+	unregister_reboot_notifier(&pvclock_reboot_nb);
+	pvops_unregister_crash_notifier(&pvclock_crash_nb);
 err_free:
 	kfree(pvc.pair);
 	pvclock_free_page(page);
@@ -594,6 +642,8 @@ static void __exit pvclock_exit(void)
 	sysfs_remove_group(&pvc.pdev->dev.kobj, &pvclock_attr_group);
 	platform_device_unregister(pvc.pdev);
 	pvclock_cp_unregister();
+	unregister_reboot_notifier(&pvclock_reboot_nb);
+	pvops_unregister_crash_notifier(&pvclock_crash_nb);
 	kfree(pvc.pair);
 	pvclock_free_page(pvc.cp);
 }

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cc_platform.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/kvm_para.h>
@@ -191,6 +192,17 @@ static int __init pvops_init(void)
 	pvops_cpuid_base = hypervisor_cpuid_base(KVM_SIGNATURE, 0);
 	if (!pvops_cpuid_base) {
 		pr_err("not running on KVM (no KVM CPUID signature)\n");
+		return -ENODEV;
+	}
+	/*
+	 * In a confidential guest (SEV, SEV-ES, SEV-SNP, TDX) guest memory is
+	 * private: the host would read ciphertext for a flush set or a lock
+	 * byte and write garbage into a clock page or a pairing buffer, and
+	 * TDX takes hypercalls only as TDVMCALLs. None of that is shared or
+	 * converted here: refuse, rather than run half-working.
+	 */
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		pr_err("confidential guest (encrypted memory): the host cannot read or write the memory the pvops modules share with it\n");
 		return -ENODEV;
 	}
 

@@ -102,6 +102,35 @@ unpack_image() {
 	dpkg -x "$deb" "$3"
 }
 
+# kexec-tools, for the kexec tests' L2 (tests/vm/run --kexec): the apt
+# lists' version unpacked into CACHE/kexec-tools with the libraries it
+# needs that a Debian system may lack (Debian builds it with Xen support:
+# libxen*, and what they need); nothing is installed.
+fetch_kexec_tools() {
+	local dir=$CACHE/kexec-tools ver pkgs deb
+	ver=$(candidate kexec-tools)
+	[ -n "$ver" ] || { apt_update; ver=$(candidate kexec-tools); }
+	[ -n "$ver" ] || die "no kexec-tools in the apt lists"
+	if [ -x "$dir/sbin/kexec" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$ver" ]; then
+		return 0
+	fi
+	say "fetching kexec-tools $ver and its Xen libraries"
+	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances --no-pre-depends kexec-tools |
+		grep -E '^(libxen|libyajl)' | sort -u)
+	rm -rf "$dir" "$CACHE/debs"
+	mkdir -p "$CACHE/debs"
+	# shellcheck disable=SC2086 # one word per package
+	(cd "$CACHE/debs" && apt-get download -qq "kexec-tools=$ver" $pkgs 2>&1 |
+		grep -v "^W: Download is performed unsandboxed" || true)
+	for deb in "$CACHE"/debs/*.deb; do
+		[ -f "$deb" ] || die "apt-get download kexec-tools=$ver failed"
+		dpkg -x "$deb" "$dir"
+	done
+	[ -x "$dir/sbin/kexec" ] || die "kexec-tools $ver has no sbin/kexec"
+	echo "$ver" > "$dir/.version"
+}
+
 # L1's kernel, the KVM host of the testbed (tests/vm/run's default): the
 # cloud image of Debian 12's newer kernel series
 # (bookworm-security), HOST_SERIES, at the point release its meta package
@@ -163,6 +192,7 @@ PVOPS_KVER := $abi-$FLAVOUR
 PVOPS_DEBVER := $hdr_ver"
 fetch_l0_qemu
 fetch_host_kernel
+fetch_kexec_tools
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
    [ -f "$CACHE/linux-source/Makefile" ] &&

@@ -15,6 +15,7 @@
 struct cpumask;
 struct flush_tlb_info;
 struct module;
+struct notifier_block;
 struct seq_file;
 
 /**
@@ -158,6 +159,9 @@ long pvops_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 u32 pvops_host_features(void);
 const char *pvops_host_feature_name(unsigned int bit);
 const struct pvops_host_abi *pvops_host_abi(void);
+
+int pvops_register_crash_notifier(struct notifier_block *nb);
+void pvops_unregister_crash_notifier(struct notifier_block *nb);
 
 /**
  * pvops_host_kick() - kick the vCPU with an APIC ID
