@@ -667,7 +667,8 @@ static u64 hcfuzz_msr_garbage(struct rnd_state *rnd)
 	case 3:
 		return hcfuzz_beyond_pa | hcfuzz_cp_pa | KVM_MSR_ENABLED;
 	case 4:
-		return BIT_ULL(63 - (r >> 8) % 12) | KVM_MSR_ENABLED;	/* 52..63 */
+		/* Bits 52..63: a host that dropped them would still name our page. */
+		return BIT_ULL(63 - (r >> 8) % 12) | hcfuzz_cp_pa | KVM_MSR_ENABLED;
 	case 5:
 		return ~0ULL;
 	case 6:
