@@ -68,7 +68,8 @@
  *             registration), msr_raced (ours replaced meanwhile); then
  *             "NAME calls N ok N" per serviced hypercall and for "other"
  *             (ok: a result >= 0)
- * The first unexpected results are printed in dmesg (at most 10).
+ * The first unexpected results are printed in dmesg (at most 10), and at
+ * the end "pvops_hcfuzz: done: N calls".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -820,8 +821,8 @@ static int hcfuzz_fn(void *data)
 
 static int hcfuzz_monitor_fn(void *unused)
 {
-	unsigned int i, running;
-	u64 start;
+	unsigned int i, s, running;
+	u64 start, total = 0;
 
 	do {
 		schedule_timeout_interruptible(HZ);
@@ -846,7 +847,10 @@ static int hcfuzz_monitor_fn(void *unused)
 	if (!running) {
 		/* release: a reader that sees done sees the final counts */
 		smp_store_release(&hcfuzz_done, true);
-		pr_info("done\n");
+		for (i = 0; i < hcfuzz_nr; i++)
+			for (s = 0; s <= HCFUZZ_NR_HCS; s++)
+				total += hcfuzz_threads[i].calls[s];
+		pr_info("done: %llu calls\n", total);
 	}
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(HZ);
