@@ -62,6 +62,8 @@ E2E_TOOLS += $(BUILD)/e2e/clock-watch
 E2E_TOOLS += $(BUILD)/e2e/clock-bench
 # exit-storm: the testbed's control experiments (tests/vm/NOTES.md).
 E2E_TOOLS += $(BUILD)/e2e/exit-storm
+# hcfuzz-user: hypercalls from CPL 3 (tests/e2e/hcfuzz-checks).
+E2E_TOOLS += $(BUILD)/e2e/hcfuzz-user
 e2e-tools: $(E2E_TOOLS)
 # They report through the kernel's kselftest.h, from linux-source (make deps).
 KSFT_DIR := $(CACHE)/linux-source/tools/testing/selftests
