@@ -9,7 +9,11 @@
  *
  * The live cases register their own page, which moves the VM's one
  * registration away from a loaded pvclock.ko (it registers again within a
- * few seconds): run them without it, as make check does.
+ * few seconds): run them without it, as make check does. Their page is a
+ * KUnit resource (kt_cp_page()): when the case ends, also when a failed
+ * KUNIT_ASSERT ended it early, it is unregistered before it is freed, so
+ * that no registration, and no page the host writes, outlives the case.
+ * The suite registers nothing else: no clocksource, PTP clock or device.
  */
 #include <linux/clocksource.h>
 #include <linux/delay.h>
@@ -144,6 +148,38 @@ static void kt_need_host(struct kunit *test)
 {
 	if (!pvops_host_abi()->msr_clock_page)
 		kunit_skip(test, "the host offers no clock page (MSR_KVM_CLOCK_PAGE)");
+}
+
+/*
+ * Undoes kt_cp_page() when the case ends: the host must not write the page
+ * once it is freed, so unregister it first (registered or not: the case
+ * may have ended between its WRMSR and its own unregistering), and leak it
+ * if the host refuses, as pvclock.ko does.
+ */
+static void kt_cp_page_free(struct kunit_resource *res)
+{
+	int ret = wrmsrl_safe(MSR_KVM_CLOCK_PAGE, 0);
+
+	if (ret) {
+		pr_err("pvclock_kunit: the host refused to unregister the clock page: %pe; leaving the page to it\n",
+		       ERR_PTR(ret));
+		return;
+	}
+	free_page((unsigned long)res->data);
+}
+
+/* A zeroed page to register, a KUnit resource; NULL if out of memory. */
+static void *kt_cp_page(struct kunit *test)
+{
+	unsigned long page = get_zeroed_page(GFP_KERNEL);
+
+	if (!page)
+		return NULL;
+	if (!kunit_alloc_resource(test, NULL, kt_cp_page_free, GFP_KERNEL, (void *)page)) {
+		free_page(page);
+		return NULL;
+	}
+	return (void *)page;
 }
 
 /*
@@ -461,14 +497,12 @@ static void pvclock_test_cp_retry(struct kunit *test)
 /* Refused writes of MSR_KVM_CLOCK_PAGE raise #GP and write nothing. */
 static void pvclock_test_host_bad_writes(struct kunit *test)
 {
-	unsigned long page;
 	void *p;
 	u64 gpa;
 
 	kt_need_host(test);
-	page = get_zeroed_page(GFP_KERNEL);
-	KUNIT_ASSERT_NE(test, page, 0UL);
-	p = (void *)page;
+	p = kt_cp_page(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	gpa = virt_to_phys(p);
 
 	/* Refused writes raise #GP and write nothing. */
@@ -479,7 +513,6 @@ static void pvclock_test_host_bad_writes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE,
 					  BIT_ULL(52) | gpa | KVM_MSR_ENABLED), -EIO);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, PAGE_SIZE));
-	free_page(page);
 }
 
 /* A page registered with MSR_KVM_CLOCK_PAGE: written, valid, monotonic. */
@@ -487,13 +520,11 @@ static void pvclock_test_host_page(struct kunit *test)
 {
 	struct pvclock_cp_reading r, r2;
 	struct kvm_clock_page *p;
-	unsigned long page;
 	u64 gpa, real;
 
 	kt_need_host(test);
-	page = get_zeroed_page(GFP_KERNEL);
-	KUNIT_ASSERT_NE(test, page, 0UL);
-	p = (void *)page;
+	p = kt_cp_page(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	gpa = virt_to_phys(p);
 
 	KUNIT_ASSERT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, gpa | KVM_MSR_ENABLED), 0);
@@ -525,8 +556,8 @@ static void pvclock_test_host_page(struct kunit *test)
 	preempt_enable();
 	KUNIT_EXPECT_EQ(test, r2.disruption_marker, r.disruption_marker);
 
+	/* kt_cp_page_free() unregisters it again, as it must after a failed assertion. */
 	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, 0), 0);
-	free_page(page);
 }
 
 static struct kunit_case pvclock_cases[] = {
