@@ -284,20 +284,59 @@ static int pvclock_ptp_gettimex(struct ptp_clock_info *info,
 }
 
 /*
- * One KVM_HC_CLOCK_PAIRING: the host's realtime at a guest TSC value, and
- * kvmclock at that TSC value in @ns, from this vCPU's kvmclock, on the
- * vCPU whose TSC the host read.
+ * One KVM_HC_CLOCK_PAIRING: the host's realtime in @ctx (struct
+ * kvm_clock_pairing) at this vCPU's TSC value, which it gives in @tsc too.
  */
-static long pvclock_pair(struct kvm_clock_pairing *pair, u64 *ns)
+static int pvclock_pair_hc(void *ctx, u64 *tsc)
 {
+	struct kvm_clock_pairing *pair = ctx;
 	long ret;
 
-	preempt_disable();
 	ret = pvops_hypercall(KVM_HC_CLOCK_PAIRING, virt_to_phys(pair),
 			      KVM_CLOCK_PAIRING_WALLCLOCK, 0, 0);
-	if (!ret)
-		*ns = pvclock_vcpu_ns_at(this_cpu_pvti(), pair->tsc);
+	if (ret)
+		return ret == -KVM_EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
+	*tsc = pair->tsc;
+	return 0;
+}
+
+/*
+ * The host's realtime at a guest TSC value in @pair, and kvmclock at that
+ * TSC value in @ns, converted on the vCPU whose TSC the host read, with the
+ * parameters that were valid when it read it (pvclock_pair_read()).
+ *
+ * The cross timestamp gives the timekeeper @ns as a reading of its current
+ * clocksource, pvclock or kvm-clock. That is right only while kvmclock's
+ * TSC is stable for every vCPU: the area's PVCLOCK_TSC_STABLE_BIT, checked
+ * on the read @ns comes from, and the host's KVM_FEATURE_CLOCKSOURCE_STABLE_BIT,
+ * without which the kernel never trusts the area's bit and kvm-clock clamps
+ * every read to the most any vCPU has read, which @ns is not (pvclock's own
+ * clocksource needs only the area's bit; KVM sets both). Else -EOPNOTSUPP,
+ * as for a host that cannot pair (its clocksource is not the TSC).
+ */
+static int pvclock_pair(struct kvm_clock_pairing *pair, u64 *ns)
+{
+	int ret;
+
+	if (!(pvops_kvm_features() & BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))) {
+		pr_warn_ratelimited("no cross timestamp: the host does not offer KVM_FEATURE_CLOCKSOURCE_STABLE_BIT, kvm-clock's reads are clamped across vCPUs\n");
+		return -EOPNOTSUPP;
+	}
+	preempt_disable();
+	ret = pvclock_pair_read(this_cpu_pvti(), pvclock_pair_hc, pair, ns);
 	preempt_enable();
+	switch (ret) {
+	case PVCLOCK_PAIR_OK:
+		return 0;
+	case PVCLOCK_PAIR_UNSTABLE:
+		pr_warn_ratelimited("no cross timestamp: kvmclock has no PVCLOCK_TSC_STABLE_BIT, the vCPUs' kvmclocks may differ\n");
+		return -EOPNOTSUPP;
+	case PVCLOCK_PAIR_UNSETTLED:
+		pr_warn_ratelimited("no cross timestamp: the host wrote kvmclock's parameters during each of %u pairings\n",
+				    PVCLOCK_PAIR_TRIES);
+		return -EAGAIN;
+	}
+	/* The hypercall's error. */
 	return ret;
 }
 
@@ -305,12 +344,12 @@ static int pvclock_pairing(ktime_t *device_time,
 			   struct system_counterval_t *counter, void *ctx)
 {
 	struct kvm_clock_pairing *pair = pvc.pair;
-	long ret;
+	int ret;
 	u64 ns;
 
 	ret = pvclock_pair(pair, &ns);
 	if (ret)
-		return ret == -KVM_EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
+		return ret;
 
 	*device_time = ktime_set(pair->sec, pair->nsec);
 	/* Both clocksources count kvmclock's ns, from the same parameters. */

@@ -4,12 +4,19 @@
  * a TSC behind the reference point or wrapped past 2^64) and of the clock
  * page (struct kvm_clock_page): validity against the vCPU's kvmclock,
  * realtime and its bound (signs, large deltas, floor and ceiling), the
- * version protocol's retries, on made-up pages; and the host's answer to
- * MSR_KVM_CLOCK_PAGE on a real one.
+ * version protocol's retries, on made-up pages; the cross timestamp's
+ * pairing (its TSC value converted with the parameters valid when the host
+ * read it, a bounded number of hypercalls, PVCLOCK_TSC_STABLE_BIT only), on
+ * a made-up hypercall; and the host's answer to MSR_KVM_CLOCK_PAGE on a
+ * real page.
  *
  * The live cases register their own page, which moves the VM's one
  * registration away from a loaded pvclock.ko (it registers again within a
- * few seconds): run them without it, as make check does.
+ * few seconds): run them without it, as make check does. Their page is a
+ * KUnit resource (kt_cp_page()): when the case ends, also when a failed
+ * KUNIT_ASSERT ended it early, it is unregistered before it is freed, so
+ * that no registration, and no page the host writes, outlives the case.
+ * The suite registers nothing else: no clocksource, PTP clock or device.
  */
 #include <linux/clocksource.h>
 #include <linux/delay.h>
@@ -79,6 +86,45 @@ static u64 kt_read(unsigned int *retries)
 	return tsc == kt_tsc ? ns : 0;
 }
 
+/* How many of the next made-up pairings the host writes the area during. */
+static unsigned int kt_pair_writes;
+static void kt_kvc_host_writes(void);
+
+/*
+ * A made-up KVM_HC_CLOCK_PAIRING: the host reads the TSC (kt_read_tsc()),
+ * then maybe writes the vCPU's kvmclock area before the vCPU runs again;
+ * the next pairing is 1000 cycles later. @ctx: the hypercall's result.
+ */
+static int kt_pair(void *ctx, u64 *tsc)
+{
+	*tsc = kt_read_tsc();
+	kt_tsc += 1000;
+	if (kt_pair_writes) {
+		kt_pair_writes--;
+		kt_kvc_host_writes();
+	}
+	return *(int *)ctx;
+}
+
+/* kvmclock at @tsc by the cross timestamp's conversion, the host not writing. */
+static u64 kt_pair_ns(struct kunit *test, u64 tsc)
+{
+	void (*meanwhile)(void) = kt_meanwhile;
+	u64 saved = kt_tsc, ns = 0;
+	int ok = 0;
+
+	kt_tsc = tsc;
+	kt_calls = 0;
+	kt_meanwhile = NULL;
+	kt_pair_writes = 0;
+	KUNIT_EXPECT_EQ(test, pvclock_pair_read(&kt_kvc, kt_pair, &ok, &ns),
+			(int)PVCLOCK_PAIR_OK);
+	KUNIT_EXPECT_EQ(test, kt_calls, 1U);
+	kt_tsc = saved;
+	kt_meanwhile = meanwhile;
+	return ns;
+}
+
 static void pvclock_test_scale(struct kunit *test)
 {
 	static const struct {
@@ -109,7 +155,7 @@ static void pvclock_test_scale(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, pvclock_vcpu_ns(&kt_kvc, kt_read_tsc, &flags),
 					ns);
 			KUNIT_EXPECT_EQ(test, flags, (u8)PVCLOCK_TSC_STABLE_BIT);
-			KUNIT_EXPECT_EQ(test, pvclock_vcpu_ns_at(&kt_kvc, kt_tsc), ns);
+			KUNIT_EXPECT_EQ(test, kt_pair_ns(test, kt_tsc), ns);
 		}
 	}
 	/* 2 GHz: 2000 cycles are 1000 ns. */
@@ -136,7 +182,7 @@ static void pvclock_test_wrap(struct kunit *test)
 	kt_set(U64_MAX - 999, 7000, 0x80000000U, 0);
 	kt_tsc = 1000;		/* 2000 cycles after the reference */
 	KUNIT_EXPECT_EQ(test, kt_read(&retries), 7000ULL + 1000);
-	KUNIT_EXPECT_EQ(test, pvclock_vcpu_ns_at(&kt_kvc, 1000), 7000ULL + 1000);
+	KUNIT_EXPECT_EQ(test, kt_pair_ns(test, 1000), 7000ULL + 1000);
 }
 
 /* The live cases: a page of ours registered with the host. */
@@ -144,6 +190,38 @@ static void kt_need_host(struct kunit *test)
 {
 	if (!pvops_host_abi()->msr_clock_page)
 		kunit_skip(test, "the host offers no clock page (MSR_KVM_CLOCK_PAGE)");
+}
+
+/*
+ * Undoes kt_cp_page() when the case ends: the host must not write the page
+ * once it is freed, so unregister it first (registered or not: the case
+ * may have ended between its WRMSR and its own unregistering), and leak it
+ * if the host refuses, as pvclock.ko does.
+ */
+static void kt_cp_page_free(struct kunit_resource *res)
+{
+	int ret = wrmsrl_safe(MSR_KVM_CLOCK_PAGE, 0);
+
+	if (ret) {
+		pr_err("pvclock_kunit: the host refused to unregister the clock page: %pe; leaving the page to it\n",
+		       ERR_PTR(ret));
+		return;
+	}
+	free_page((unsigned long)res->data);
+}
+
+/* A zeroed page to register, a KUnit resource; NULL if out of memory. */
+static void *kt_cp_page(struct kunit *test)
+{
+	unsigned long page = get_zeroed_page(GFP_KERNEL);
+
+	if (!page)
+		return NULL;
+	if (!kunit_alloc_resource(test, NULL, kt_cp_page_free, GFP_KERNEL, (void *)page)) {
+		free_page(page);
+		return NULL;
+	}
+	return (void *)page;
 }
 
 /*
@@ -455,20 +533,96 @@ static void pvclock_test_cp_retry(struct kunit *test)
 			ref_kc + 10 + 100);
 	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
 	KUNIT_EXPECT_EQ(test, flags, (u8)PVCLOCK_TSC_STABLE_BIT);
-	KUNIT_EXPECT_EQ(test, pvclock_vcpu_ns_at(&kt_kvc, tsc0), ref_kc + 100);
+	KUNIT_EXPECT_EQ(test, kt_pair_ns(test, tsc0), ref_kc + 100);
+}
+
+/*
+ * A pairing on an area at 2 GHz, 5 s at TSC 1000000, the host's TSC read
+ * 2000 cycles (1000 ns) later: kt_pair_setup() makes the area, which the
+ * case may change, kt_pair_go() pairs. @hc: the hypercall's result;
+ * @writes: the host writes the area during that many of the first ones.
+ */
+#define KT_PAIR_T0	1000000ULL
+#define KT_PAIR_NS0	5000000000ULL
+
+static void kt_pair_setup(void)
+{
+	kt_set(KT_PAIR_T0, KT_PAIR_NS0, 0x80000000U, 0);
+	kt_tsc = KT_PAIR_T0 + 2000;
+	kt_calls = 0;
+}
+
+static int kt_pair_go(int hc, unsigned int writes, u64 *ns)
+{
+	kt_pair_writes = writes;
+	return pvclock_pair_read(&kt_kvc, kt_pair, &hc, ns);
+}
+
+/*
+ * The cross timestamp's pairing: the TSC value the host read, converted
+ * with the parameters valid when it read it (the version read before the
+ * hypercall), a bounded number of hypercalls, and only with
+ * PVCLOCK_TSC_STABLE_BIT.
+ */
+static void pvclock_test_pair(struct kunit *test)
+{
+	u64 ns = 0;
+
+	/* Nobody writes: one hypercall, the area's parameters. */
+	kt_pair_setup();
+	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 0, &ns), (int)PVCLOCK_PAIR_OK);
+	KUNIT_EXPECT_EQ(test, ns, KT_PAIR_NS0 + 1000);
+	KUNIT_EXPECT_EQ(test, kt_calls, 1U);
+
+	/*
+	 * The host writes new parameters (system_time + 100 ns) after it read
+	 * the TSC: that value is not theirs. The second hypercall's, 1000
+	 * cycles later, is.
+	 */
+	kt_pair_setup();
+	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 1, &ns), (int)PVCLOCK_PAIR_OK);
+	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
+	KUNIT_EXPECT_EQ(test, ns, KT_PAIR_NS0 + 100 + 1000 + 500);
+
+	/* The area is being written when the pairing starts: once more. */
+	kt_pair_setup();
+	kt_kvc.version = 7;
+	kt_kvc.system_time -= 100;
+	kt_meanwhile = kt_kvc_host_finishes;
+	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 0, &ns), (int)PVCLOCK_PAIR_OK);
+	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
+	KUNIT_EXPECT_EQ(test, ns, KT_PAIR_NS0 + 1000 + 500);
+
+	/* Settles on the last try it has... */
+	kt_pair_setup();
+	KUNIT_EXPECT_EQ(test, kt_pair_go(0, PVCLOCK_PAIR_TRIES - 1, &ns),
+			(int)PVCLOCK_PAIR_OK);
+	KUNIT_EXPECT_EQ(test, kt_calls, PVCLOCK_PAIR_TRIES);
+	/* ...but not without end. */
+	kt_pair_setup();
+	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 1000, &ns), (int)PVCLOCK_PAIR_UNSETTLED);
+	KUNIT_EXPECT_EQ(test, kt_calls, PVCLOCK_PAIR_TRIES);
+
+	/* No PVCLOCK_TSC_STABLE_BIT: not a reading of the clocksource. */
+	kt_pair_setup();
+	kt_kvc.flags = 0;
+	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 0, &ns), (int)PVCLOCK_PAIR_UNSTABLE);
+
+	/* The hypercall's error, at once, whatever the host writes. */
+	kt_pair_setup();
+	KUNIT_EXPECT_EQ(test, kt_pair_go(-EOPNOTSUPP, 1, &ns), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, kt_calls, 1U);
 }
 
 /* Refused writes of MSR_KVM_CLOCK_PAGE raise #GP and write nothing. */
 static void pvclock_test_host_bad_writes(struct kunit *test)
 {
-	unsigned long page;
 	void *p;
 	u64 gpa;
 
 	kt_need_host(test);
-	page = get_zeroed_page(GFP_KERNEL);
-	KUNIT_ASSERT_NE(test, page, 0UL);
-	p = (void *)page;
+	p = kt_cp_page(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	gpa = virt_to_phys(p);
 
 	/* Refused writes raise #GP and write nothing. */
@@ -479,7 +633,6 @@ static void pvclock_test_host_bad_writes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE,
 					  BIT_ULL(52) | gpa | KVM_MSR_ENABLED), -EIO);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, PAGE_SIZE));
-	free_page(page);
 }
 
 /* A page registered with MSR_KVM_CLOCK_PAGE: written, valid, monotonic. */
@@ -487,13 +640,11 @@ static void pvclock_test_host_page(struct kunit *test)
 {
 	struct pvclock_cp_reading r, r2;
 	struct kvm_clock_page *p;
-	unsigned long page;
 	u64 gpa, real;
 
 	kt_need_host(test);
-	page = get_zeroed_page(GFP_KERNEL);
-	KUNIT_ASSERT_NE(test, page, 0UL);
-	p = (void *)page;
+	p = kt_cp_page(test);
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	gpa = virt_to_phys(p);
 
 	KUNIT_ASSERT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, gpa | KVM_MSR_ENABLED), 0);
@@ -525,8 +676,8 @@ static void pvclock_test_host_page(struct kunit *test)
 	preempt_enable();
 	KUNIT_EXPECT_EQ(test, r2.disruption_marker, r.disruption_marker);
 
+	/* kt_cp_page_free() unregisters it again, as it must after a failed assertion. */
 	KUNIT_EXPECT_EQ(test, wrmsrl_safe(MSR_KVM_CLOCK_PAGE, 0), 0);
-	free_page(page);
 }
 
 static struct kunit_case pvclock_cases[] = {
@@ -537,6 +688,7 @@ static struct kunit_case pvclock_cases[] = {
 	KUNIT_CASE(pvclock_test_cp_valid),
 	KUNIT_CASE(pvclock_test_cp_invalid),
 	KUNIT_CASE(pvclock_test_cp_retry),
+	KUNIT_CASE(pvclock_test_pair),
 	KUNIT_CASE(pvclock_test_host_bad_writes),
 	KUNIT_CASE(pvclock_test_host_page),
 	{}

@@ -274,27 +274,76 @@ pvclock_vcpu_ns(const struct pvclock_vcpu_time_info *kvc,
 }
 
 /*
- * kvmclock in ns at @tsc from the vCPU's own area @kvc: for a TSC taken
- * elsewhere (the host's cross timestamp), under its version protocol.
+ * Hypercalls pvclock_pair_read() makes at most. The host writes a vCPU's
+ * kvmclock area when its parameters change (every few minutes with a
+ * stable TSC, on a TSC or host clock event, after a migration): a pairing
+ * that overlaps a write several times in a row will not settle.
  */
-static __always_inline u64
-pvclock_vcpu_ns_at(const struct pvclock_vcpu_time_info *kvc, u64 tsc)
-{
-	u32 version;
-	u64 ns;
+#define PVCLOCK_PAIR_TRIES	8U
 
-	do {
+/* pvclock_pair_read()'s outcomes that are not the hypercall's error. */
+enum pvclock_pair_status {
+	PVCLOCK_PAIR_OK,
+	PVCLOCK_PAIR_UNSETTLED,	/* the host wrote the area during every try */
+	PVCLOCK_PAIR_UNSTABLE,	/* the area has no PVCLOCK_TSC_STABLE_BIT */
+};
+
+/**
+ * pvclock_pair_read() - kvmclock at a TSC value the host read, converted
+ * with the parameters that were valid when it read it
+ * @kvc: this vCPU's kvmclock area (this_cpu_pvti()), preemption off
+ * @pair: makes the host read this vCPU's TSC (KVM_HC_CLOCK_PAIRING): 0 and
+ *	the TSC value in its second argument, or a negative errno
+ * @ctx: @pair's first argument
+ * @ns: kvmclock in ns at that TSC value
+ *
+ * kvmclock's version protocol around the hypercall, as the kernel's ptp_kvm
+ * brackets it (kvm_arch_ptp_get_crosststamp()): the version before, the
+ * parameters and the version again after. A TSC value the host read while
+ * it was writing the area, or before it wrote the parameters read here, is
+ * not theirs: make the hypercall again, PVCLOCK_PAIR_TRIES times at most.
+ * The caller takes the host's answer of the last hypercall, the one @ns is
+ * for.
+ *
+ * @ns is this vCPU's kvmclock, with this vCPU's parameters. It is every
+ * vCPU's, and what a kvmclock clocksource reads at that TSC value, only
+ * while the area has PVCLOCK_TSC_STABLE_BIT: the host then gives every
+ * vCPU the same parameters, and kvm-clock and pvclock do not clamp their
+ * reads to the most any vCPU has read (pvclock_cs_read()). Without it @ns
+ * may be behind what the clocksource has already returned.
+ *
+ * Return: a negative errno from @pair, or an enum pvclock_pair_status:
+ * PVCLOCK_PAIR_OK with @ns.
+ */
+static __always_inline int
+pvclock_pair_read(const struct pvclock_vcpu_time_info *kvc,
+		  int (*pair)(void *ctx, u64 *tsc), void *ctx, u64 *ns)
+{
+	unsigned int tries;
+	u32 version;
+	u64 tsc;
+	u8 flags;
+	int ret;
+
+	for (tries = 0; tries < PVCLOCK_PAIR_TRIES; tries++) {
 		version = READ_ONCE(kvc->version) & ~1U;
-		/* Pairs with the host's write barriers: see pvclock_vcpu_read(). */
+		/* The hypercall after the version, as pvclock_vcpu_read()'s TSC read. */
 		virt_rmb();
-		ns = READ_ONCE(kvc->system_time) +
-		     pvclock_scale_ns(tsc, READ_ONCE(kvc->tsc_timestamp),
-				      READ_ONCE(kvc->tsc_to_system_mul),
-				      READ_ONCE(kvc->tsc_shift));
+		ret = pair(ctx, &tsc);
+		if (ret)
+			return ret;
+		flags = READ_ONCE(kvc->flags);
+		*ns = READ_ONCE(kvc->system_time) +
+		      pvclock_scale_ns(tsc, READ_ONCE(kvc->tsc_timestamp),
+				       READ_ONCE(kvc->tsc_to_system_mul),
+				       READ_ONCE(kvc->tsc_shift));
 		/* The version last. */
 		virt_rmb();
-	} while (unlikely(READ_ONCE(kvc->version) != version));
-	return ns;
+		if (likely(READ_ONCE(kvc->version) == version))
+			return flags & PVCLOCK_TSC_STABLE_BIT ? PVCLOCK_PAIR_OK :
+								PVCLOCK_PAIR_UNSTABLE;
+	}
+	return PVCLOCK_PAIR_UNSETTLED;
 }
 
 #endif /* _PVCLOCK_READ_H */

@@ -113,18 +113,33 @@ module_param_cb(wait_timeout_us, &wait_timeout_ops, &wait_timeout_us, 0644);
 MODULE_PARM_DESC(wait_timeout_us, "Longest a wait stays in the host before the waiter checks its lock again, 1..1000000 us (default 10000)");
 
 /*
- * The first failed hypercall, said in dmesg from an irq_work: printk() is
- * not safe here, inside the spinlock slow path (the console's own locks),
- * and printk_deferred() is not exported.
+ * The first failure, said in dmesg from an irq_work: printk() is not safe
+ * here, inside the spinlock slow path (the console's own locks), and
+ * printk_deferred() is not exported. Either side can fail: the guest,
+ * which could not translate the lock's address (pvspinlock_gpa()), or the
+ * host, which refused the hypercall with an error.
  */
-static atomic_long_t pvspinlock_first_error;
-static int pvspinlock_first_error_op;
+static atomic_t pvspinlock_failed;
+static struct {
+	enum pvops_op op;
+	long ret;		/* the host's error; 0: the guest's */
+	const void *addr;	/* the lock byte the guest could not translate */
+} pvspinlock_first_error;
 
 static void pvspinlock_say_error(struct irq_work *work)
 {
-	pr_warn("%s: the host returned %ld; the kernel's function ran instead (see errors in debugfs)\n",
-		pvops_op_name(READ_ONCE(pvspinlock_first_error_op)),
-		atomic_long_read(&pvspinlock_first_error));
+	const char *op = pvops_op_name(READ_ONCE(pvspinlock_first_error.op));
+	long ret = READ_ONCE(pvspinlock_first_error.ret);
+
+	if (IS_ERR_VALUE(ret))
+		pr_warn("%s: the host refused the hypercall: %pe; the kernel's function ran instead (see errors in debugfs)\n",
+			op, ERR_PTR(ret));
+	else if (ret)
+		pr_warn("%s: the host returned %ld, which the ABI does not define; the kernel's function ran instead (see errors in debugfs)\n",
+			op, ret);
+	else
+		pr_warn("%s: the guest could not translate the lock's address %p to a guest physical address (not mapped by the kernel's page tables); the kernel's function ran instead (see errors in debugfs)\n",
+			op, READ_ONCE(pvspinlock_first_error.addr));
 }
 
 static DEFINE_IRQ_WORK(pvspinlock_error_work, pvspinlock_say_error);
@@ -133,13 +148,17 @@ static bool wait_yield;
 module_param(wait_yield, bool, 0644);
 MODULE_PARM_DESC(wait_yield, "Ask the host to yield to a preempted vCPU in guest kernel mode (the lock holder, likely) before it halts a waiter (KVM_LOCK_WAIT_YIELD; default N)");
 
-static void pvspinlock_error(enum pvops_op op, long ret)
+/* @ret: the host's error (negative KVM_E* value), or 0 for the guest's at @addr. */
+static void pvspinlock_error(enum pvops_op op, long ret, const void *addr)
 {
 	this_cpu_inc(pvspinlock_stats.errors);
 	pvops_count_error(op);
-	if (!atomic_long_read(&pvspinlock_first_error) &&
-	    !atomic_long_cmpxchg(&pvspinlock_first_error, 0, ret)) {
-		WRITE_ONCE(pvspinlock_first_error_op, op);
+	if (!atomic_read(&pvspinlock_failed) &&
+	    !atomic_cmpxchg(&pvspinlock_failed, 0, 1)) {
+		WRITE_ONCE(pvspinlock_first_error.op, op);
+		WRITE_ONCE(pvspinlock_first_error.ret, ret);
+		WRITE_ONCE(pvspinlock_first_error.addr, addr);
+		/* Runs on this CPU, after these stores. */
 		irq_work_queue(&pvspinlock_error_work);
 	}
 }
@@ -160,7 +179,7 @@ static void pvspinlock_wait(u8 *ptr, u8 val)
 	}
 	gpa = pvspinlock_gpa(ptr);
 	if (gpa == PVSPINLOCK_NO_GPA) {
-		pvspinlock_error(PVOPS_OP_LOCK_WAIT, -EFAULT);
+		pvspinlock_error(PVOPS_OP_LOCK_WAIT, 0, ptr);
 		pvops_original_lock_wait(ptr, val);
 		return;
 	}
@@ -188,7 +207,7 @@ static void pvspinlock_wait(u8 *ptr, u8 val)
 		this_cpu_inc(pvspinlock_stats.events);
 		break;
 	default:
-		pvspinlock_error(PVOPS_OP_LOCK_WAIT, ret);
+		pvspinlock_error(PVOPS_OP_LOCK_WAIT, ret, NULL);
 		pvops_original_lock_wait(ptr, val);
 		break;
 	}
@@ -203,7 +222,7 @@ static void pvspinlock_kick(int cpu)
 	ret = pvops_host_kick(pvspinlock_abi, apicid);
 	trace_pvspinlock_kick(cpu, apicid, ret);
 	if (ret)
-		pvspinlock_error(PVOPS_OP_LOCK_KICK, ret);
+		pvspinlock_error(PVOPS_OP_LOCK_KICK, ret, NULL);
 }
 
 static struct pvops_backend pvspinlock_backend = {

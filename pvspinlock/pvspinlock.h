@@ -11,5 +11,6 @@
 #define PVSPINLOCK_NO_GPA	((phys_addr_t)-1)
 
 phys_addr_t pvspinlock_gpa(const void *p);
+phys_addr_t pvspinlock_gpa_walk(const void *p, unsigned int *level);
 
 #endif /* _PVSPINLOCK_H */

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for pvspinlock: the guest physical address of lock bytes in
- * every kind of kernel memory, checked by the guest and by the host, and
- * the host's lock wait and kick: what ends a wait, the timeout's bound, a
- * kick that comes first, a kick from another vCPU, and bad arguments
+ * every kind of kernel memory, checked by the guest and by the host, the
+ * page table walk against the kernel's own translations, and the host's
+ * lock wait and kick: what ends a wait, the timeout's bound, a kick that
+ * comes first, a kick from another vCPU, and bad arguments
  * (KVM_HC_LOCK_WAIT and KVM_HC_KICK_CPU).
+ *
+ * The suite registers nothing with pvops (it makes the hypercalls itself):
+ * what a case must undo is its allocations and its kthread, and it undoes
+ * them through KUnit resources (kt_defer()), which KUnit releases when the
+ * case ends, also when a failed KUNIT_ASSERT ended it early.
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -16,6 +22,7 @@
 #include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
+#include <linux/utsname.h>
 #include <linux/vmalloc.h>
 #include <asm/smp.h>
 
@@ -26,6 +33,62 @@
 #include "gpa.c"
 
 #define KT_NS_PER_MS		1000000UL
+
+/*
+ * Undoing what a case did, also after a failed assertion: kunit_add_action()
+ * of 6.5 and later, made of the resource API that 6.1's KUnit has too.
+ * KUnit releases a case's resources when it ends, last added first, after a
+ * failed KUNIT_ASSERT as well (6.1: from kunit_catch_run_case(); 6.12: in
+ * a cleanup run of its own after every case). Only 6.1 skips it after a
+ * case that timed out (300 s), which none of these comes near.
+ */
+struct kt_deferred {
+	void (*fn)(void *data);
+	void *data;
+};
+
+static void kt_deferred_run(struct kunit_resource *res)
+{
+	struct kt_deferred *d = res->data;
+
+	d->fn(d->data);
+	kfree(d);
+}
+
+/* Call @fn(@data) when the case ends; now, if that cannot be arranged. */
+static int kt_defer(struct kunit *test, void (*fn)(void *data), void *data)
+{
+	struct kt_deferred *d = kmalloc(sizeof(*d), GFP_KERNEL);
+
+	if (d) {
+		d->fn = fn;
+		d->data = data;
+		/* KUnit frees its resource itself (should_kfree). */
+		if (kunit_alloc_resource(test, NULL, kt_deferred_run, GFP_KERNEL, d))
+			return 0;
+		kfree(d);
+	}
+	fn(data);
+	return -ENOMEM;
+}
+
+static void kt_vfree(void *p)
+{
+	vfree(p);
+}
+
+static void kt_free_percpu(void *p)
+{
+	free_percpu((void __percpu __force *)p);
+}
+
+static void kt_free_page(void *p)
+{
+	struct page *page = p;
+
+	set_page_private(page, 0);
+	__free_page(page);
+}
 
 static void kt_need_host(struct kunit *test)
 {
@@ -43,13 +106,13 @@ static long kt_wait_hc(unsigned long gpa, unsigned long val,
 			       timeout_ns, flags);
 }
 
-static long kt_wait_flags(u8 *p, unsigned long val, unsigned long timeout_ns,
+static long kt_wait_flags(const u8 *p, unsigned long val, unsigned long timeout_ns,
 			  unsigned long flags)
 {
 	return kt_wait_hc(pvspinlock_gpa(p), val, timeout_ns, flags);
 }
 
-static long kt_wait(u8 *p, unsigned long val, unsigned long timeout_ns)
+static long kt_wait(const u8 *p, unsigned long val, unsigned long timeout_ns)
 {
 	return kt_wait_flags(p, val, timeout_ns, 0);
 }
@@ -59,7 +122,7 @@ static long kt_wait(u8 *p, unsigned long val, unsigned long timeout_ns)
  * the timeout ends it. A kick left pending by the kernel's own spinlocks
  * ends one wait early: try again, then it must be the timeout.
  */
-static long kt_wait_blocked_flags(u8 *p, unsigned long timeout_ns,
+static long kt_wait_blocked_flags(const u8 *p, unsigned long timeout_ns,
 				  unsigned long wait_flags, u64 *ns)
 {
 	unsigned long flags;
@@ -79,7 +142,7 @@ static long kt_wait_blocked_flags(u8 *p, unsigned long timeout_ns,
 	return ret;
 }
 
-static long kt_wait_blocked(u8 *p, unsigned long timeout_ns, u64 *ns)
+static long kt_wait_blocked(const u8 *p, unsigned long timeout_ns, u64 *ns)
 {
 	return kt_wait_blocked_flags(p, timeout_ns, 0, ns);
 }
@@ -123,14 +186,41 @@ static void kt_check_byte(struct kunit *test, const char *kind, u8 *p)
 			    (long)KVM_LOCK_WAIT_CHANGED, "%s", kind);
 }
 
+/*
+ * A byte the case must not write (kernel image data): its address
+ * translates, the guest finds the same bytes at that physical address, and
+ * the host reads it there.
+ */
+static void kt_check_ro(struct kunit *test, const char *kind, const u8 *p, size_t n)
+{
+	phys_addr_t gpa = pvspinlock_gpa(p);
+	u8 v = READ_ONCE(*p);
+	size_t i;
+	u64 ns;
+
+	KUNIT_ASSERT_NE_MSG(test, gpa, PVSPINLOCK_NO_GPA, "%s %p", kind, p);
+	n = min_t(size_t, n, PAGE_SIZE - offset_in_page(p));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, kt_read_phys(gpa + i), READ_ONCE(p[i]),
+				    "%s %p gpa %pa byte %zu", kind, p, &gpa, i);
+
+	if (!(pvops_host_features() & PVOPS_CAP_LOCK_WAIT))
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, kt_wait(p, (u8)~v, KT_NS_PER_MS),
+			    (long)KVM_LOCK_WAIT_CHANGED, "%s", kind);
+	KUNIT_EXPECT_NE_MSG(test, kt_wait_blocked(p, KT_NS_PER_MS, &ns),
+			    (long)KVM_LOCK_WAIT_CHANGED, "%s", kind);
+}
+
 static u8 kt_module_byte;
 static DEFINE_PER_CPU(u8, kt_percpu_byte);
 
 /* Every kind of memory a lock byte can live in. */
 static void pvspinlock_test_gpa(struct kunit *test)
 {
-	u8 *k, *v, __percpu *pc;
+	u8 *k, *v, *pg, __percpu *pc;
 	u8 stack_byte = 0;
+	struct page *page;
 
 	k = kunit_kmalloc(test, 64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, k);
@@ -138,27 +228,116 @@ static void pvspinlock_test_gpa(struct kunit *test)
 
 	v = vmalloc(3 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, kt_defer(test, kt_vfree, v), 0);
 	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(v));
 	kt_check_byte(test, "vmalloc", v + 2 * PAGE_SIZE + 7);
-	vfree(v);
 
 	kt_check_byte(test, "module data", &kt_module_byte);
 	KUNIT_EXPECT_FALSE(test, virt_addr_valid(&kt_module_byte));
+
+	/* Static in the kernel image, which the test must not write. */
+	kt_check_ro(test, "kernel image data", (const u8 *)init_uts_ns.name.sysname,
+		    sizeof(init_uts_ns.name.sysname));
 
 	kt_check_byte(test, "stack", &stack_byte);
 
 	pc = alloc_percpu(u8);
 	/* Not _NOT_NULL: that compares a __percpu pointer with a void *. */
 	KUNIT_ASSERT_TRUE(test, pc);
+	KUNIT_ASSERT_EQ(test, kt_defer(test, kt_free_percpu, (void __force *)pc), 0);
 	kt_check_byte(test, "alloc_percpu", get_cpu_ptr(pc));
 	put_cpu_ptr(pc);
-	free_percpu(pc);
 
 	kt_check_byte(test, "static per-CPU", get_cpu_ptr(&kt_percpu_byte));
 	put_cpu_ptr(&kt_percpu_byte);
 
+	/*
+	 * struct page, in the vmemmap: neither the direct map nor vmalloc
+	 * space. page->private of a page the case owns is the word in which a
+	 * page-table page keeps its split lock (ptl: the same offset in
+	 * struct page, and in 6.12's struct ptdesc).
+	 */
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kt_defer(test, kt_free_page, page), 0);
+	pg = (u8 *)&page->private + 5;
+	KUNIT_EXPECT_FALSE(test, virt_addr_valid(pg));
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(pg));
+	kt_check_byte(test, "struct page (vmemmap)", pg);
+
 	/* Not kernel memory that holds locks: no address. */
 	KUNIT_EXPECT_EQ(test, pvspinlock_gpa((void *)0x1000), PVSPINLOCK_NO_GPA);
+}
+
+/*
+ * The page table walk against the kernel's own translations, wherever they
+ * have one: __pa() for the direct map (mapped with 1G or 2M pages where it
+ * can be) and the kernel image (2M), vmalloc_to_page() for vmalloc space
+ * and modules (4K). The level of each mapping is logged.
+ */
+static const char *kt_level_name(unsigned int level)
+{
+	switch (level) {
+	case PG_LEVEL_4K:
+		return "4K";
+	case PG_LEVEL_2M:
+		return "2M";
+	case PG_LEVEL_1G:
+		return "1G";
+	}
+	return "no";
+}
+
+static void kt_check_walk(struct kunit *test, const char *kind, const void *p,
+			  phys_addr_t want)
+{
+	unsigned int level;
+	phys_addr_t gpa = pvspinlock_gpa_walk(p, &level);
+
+	KUNIT_EXPECT_EQ_MSG(test, gpa, want, "%s %p, %s mapping", kind, p,
+			    kt_level_name(level));
+	kunit_info(test, "%s: %s mapping\n", kind, kt_level_name(level));
+}
+
+static void pvspinlock_test_gpa_walk(struct kunit *test)
+{
+	u8 *k, *v;
+	struct page *page;
+	unsigned int level;
+
+	k = kunit_kmalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	kt_check_walk(test, "kmalloc", k + 13, __pa(k + 13));
+	kt_check_walk(test, "kernel image data", init_uts_ns.name.sysname,
+		      __pa_symbol(init_uts_ns.name.sysname));
+
+	v = vmalloc(2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, kt_defer(test, kt_vfree, v), 0);
+	kt_check_walk(test, "vmalloc", v + PAGE_SIZE + 9,
+		      page_to_phys(vmalloc_to_page(v + PAGE_SIZE)) + 9);
+	kt_check_walk(test, "module data", &kt_module_byte,
+		      page_to_phys(vmalloc_to_page(&kt_module_byte)) +
+		      offset_in_page(&kt_module_byte));
+	/* The guard page after a vmalloc area: a kernel address, not present. */
+	KUNIT_EXPECT_EQ(test, pvspinlock_gpa_walk(v + 2 * PAGE_SIZE, &level),
+			PVSPINLOCK_NO_GPA);
+	KUNIT_EXPECT_EQ(test, pvspinlock_gpa(v + 2 * PAGE_SIZE), PVSPINLOCK_NO_GPA);
+
+	/*
+	 * The vmemmap has no other translation to compare with: the level
+	 * only (pvspinlock_test_gpa() reads its bytes at the address found).
+	 */
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, kt_defer(test, kt_free_page, page), 0);
+	KUNIT_EXPECT_NE(test, pvspinlock_gpa_walk(page, &level), PVSPINLOCK_NO_GPA);
+	kunit_info(test, "struct page (vmemmap): %s mapping\n", kt_level_name(level));
+
+	/* A user address: never (init_mm maps nothing of a task's). */
+	KUNIT_EXPECT_EQ(test, pvspinlock_gpa_walk((void *)0x1000, &level),
+			PVSPINLOCK_NO_GPA);
+	KUNIT_EXPECT_EQ(test, level, (unsigned int)PG_LEVEL_NONE);
 }
 
 /* Nobody kicks: the wait lasts its timeout, and not much longer. */
@@ -244,6 +423,13 @@ static int kt_waiter_fn(void *data)
 	return 0;
 }
 
+static void kt_wait_done(void *data)
+{
+	struct kt_waiter *w = data;
+
+	wait_for_completion(&w->done);
+}
+
 /* A waiter on another vCPU, interrupts off, is woken by our kick. */
 static void pvspinlock_test_kick_remote(struct kunit *test)
 {
@@ -262,6 +448,11 @@ static void pvspinlock_test_kick_remote(struct kunit *test)
 	put_cpu();
 	t = kthread_run_on_cpu(kt_waiter_fn, w, cpu, "pvspinlock_kt/%u");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/*
+	 * Before @w is freed, also when an assertion below fails: the waiter
+	 * ends by itself, each of its waits bounded by its timeout.
+	 */
+	KUNIT_ASSERT_EQ(test, kt_defer(test, kt_wait_done, w), 0);
 	wait_for_completion(&w->ready);
 	/* Most likely asleep in the host by now; if not, the kick waits for it. */
 	msleep(20);
@@ -299,6 +490,7 @@ static void pvspinlock_test_errors(struct kunit *test)
 
 static struct kunit_case pvspinlock_test_cases[] = {
 	KUNIT_CASE(pvspinlock_test_gpa),
+	KUNIT_CASE(pvspinlock_test_gpa_walk),
 	KUNIT_CASE(pvspinlock_test_timeout),
 	KUNIT_CASE(pvspinlock_test_yield),
 	KUNIT_CASE(pvspinlock_test_kick_first),
