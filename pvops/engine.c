@@ -388,13 +388,17 @@ static int pvops_hook(struct pvops_op_state *st)
 	}
 	ret = register_ftrace_function(&st->fops);
 	if (ret == -EBUSY) {
-		pr_err("%s: cannot redirect %ps: another IPMODIFY ftrace user (a livepatch?) owns it\n",
-		       st->name, st->orig);
+		/*
+		 * ftrace says -EBUSY for both, and exports nothing that
+		 * tells them apart (ftrace_enabled is not exported).
+		 */
+		pr_err("%s: cannot redirect %ps: %pe: another IPMODIFY ftrace user (a livepatch?) owns it, or sysctl kernel.ftrace_enabled is 0\n",
+		       st->name, st->orig, ERR_PTR(ret));
 		return ret;
 	}
 	if (ret) {
-		pr_err("%s: cannot redirect %ps: ftrace refused (%d)\n",
-		       st->name, st->orig, ret);
+		pr_err("%s: cannot redirect %ps: ftrace refused: %pe\n",
+		       st->name, st->orig, ERR_PTR(ret));
 		return ret;
 	}
 	st->hooked = true;
@@ -854,9 +858,14 @@ static void pvops_init_op(struct pvops_op_state *st, enum pvops_op op)
 	 * FL_RCU: ftrace calls the handler only where RCU is watching, since
 	 * the unload rule (pvops_unregister_backend()) rests on RCU grace
 	 * periods; elsewhere (idle, early entry) the original runs.
+	 * FL_PERMANENT, as livepatch has it: while the hook is in place,
+	 * sysctl kernel.ftrace_enabled=0 is refused (-EBUSY) instead of
+	 * silently sending every call to the original while sysfs still
+	 * names the backend; and while it is 0, placing the hook is refused.
 	 */
 	st->fops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_DYNAMIC |
-			 FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_RCU;
+			 FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_RCU |
+			 FTRACE_OPS_FL_PERMANENT;
 	ret = ftrace_set_filter_ip(&st->fops, (unsigned long)st->orig, 0, 0);
 	if (ret) {
 		st->unusable = -EOPNOTSUPP;
