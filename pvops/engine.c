@@ -65,6 +65,7 @@ struct pvops_op_state {
 	int unusable;			/* why it cannot be redirected (errno) */
 	const char *unusable_why;
 	bool hooked;
+	bool stuck;			/* the hook would not come off */
 	struct ftrace_ops fops;
 	struct pvops_backend __rcu *active;	/* NULL: the original */
 	struct pvops_stats __percpu *stats;
@@ -107,6 +108,14 @@ static struct pvops_backend pvops_native = { .name = PVOPS_IMPL_NATIVE };
 static bool keep_hooks;
 module_param(keep_hooks, bool, 0644);
 MODULE_PARM_DESC(keep_hooks, "Keep an op's ftrace hook from its first switch until pvops unloads, so that loading and unloading backends patches no kernel text (default N: remove it once the op runs its original with no backend)");
+
+/*
+ * Test hook, for tests/e2e/engine-checks only: while debugfs
+ * pvops/fail_unhook_for_test is Y, taking a hook off at run time fails as
+ * if unregister_ftrace_function() had, to show what the engine does then
+ * (pvops_unhook()).
+ */
+static bool pvops_fail_unhook_for_test;
 
 /* Serializes registration, switching and hook changes. */
 static DEFINE_MUTEX(pvops_mutex);
@@ -405,6 +414,37 @@ static int pvops_hook(struct pvops_op_state *st)
 	return 0;
 }
 
+/*
+ * Take the hook off (it waits for every CPU inside the handler). When ftrace
+ * cannot, it may still call the handler, which calls the trampolines: the
+ * hook stays (st->stuck), and a module reference keeps pvops, their text
+ * and the op's state, loaded. The next removal that works drops it.
+ */
+static void pvops_unhook(struct pvops_op_state *st)
+{
+	int ret = -EBUSY;
+
+	lockdep_assert_held(&pvops_mutex);
+	if (!READ_ONCE(pvops_fail_unhook_for_test))
+		ret = unregister_ftrace_function(&st->fops);
+	if (ret) {
+		if (!st->stuck) {
+			st->stuck = true;
+			__module_get(THIS_MODULE);
+			pr_err("%s: cannot remove the ftrace hook on %ps: %pe; the hook stays and pvops stays loaded\n",
+			       st->name, st->orig, ERR_PTR(ret));
+		}
+		return;
+	}
+	st->hooked = false;
+	if (st->stuck) {
+		st->stuck = false;
+		module_put(THIS_MODULE);
+		pr_info("%s: ftrace hook on %ps removed, pvops may unload\n",
+			st->name, st->orig);
+	}
+}
+
 /* Take the hook off an op that runs its original and has no backend. */
 static void pvops_unhook_idle(struct pvops_op_state *st)
 {
@@ -412,9 +452,7 @@ static void pvops_unhook_idle(struct pvops_op_state *st)
 	if (!st->hooked || READ_ONCE(keep_hooks) ||
 	    rcu_access_pointer(st->active) || pvops_op_has_backend(st))
 		return;
-	/* Waits for every CPU that is inside the handler. */
-	if (!WARN_ON(unregister_ftrace_function(&st->fops)))
-		st->hooked = false;
+	pvops_unhook(st);
 }
 
 static struct pvops_backend *pvops_find(const char *name)
@@ -886,6 +924,8 @@ int pvops_engine_init(struct kobject *parent)
 	int op, ret;
 
 	pvops_debugfs = debugfs_create_dir("pvops", NULL);
+	debugfs_create_bool("fail_unhook_for_test", 0600, pvops_debugfs,
+			    &pvops_fail_unhook_for_test);
 	for (op = 0; op < PVOPS_NR_OPS; op++) {
 		st = &pvops_ops[op];
 		st->stats = alloc_percpu(struct pvops_stats);
@@ -929,11 +969,13 @@ fail:
 
 /*
  * Backend modules use our symbols, so none is registered any more here; an
- * op may still run "native", which goes back to the original.
+ * op may still run "native", which goes back to the original. No hook is
+ * stuck (st->stuck holds a module reference), but a hook left by keep_hooks
+ * or "native" comes off here, where unloading can no longer be refused.
  */
 void pvops_engine_exit(void)
 {
-	int op;
+	int op, ret;
 
 	debugfs_remove_recursive(pvops_debugfs);
 	mutex_lock(&pvops_mutex);
@@ -941,12 +983,19 @@ void pvops_engine_exit(void)
 		struct pvops_op_state *st = &pvops_ops[op];
 
 		RCU_INIT_POINTER(st->active, NULL);
-		/*
-		 * Keep the filter (and leak it) rather than free what a
-		 * hook that could not be removed still uses.
-		 */
-		if (st->hooked && WARN_ON(unregister_ftrace_function(&st->fops)))
-			st->unusable = -EBUSY;
+		if (st->hooked) {
+			ret = unregister_ftrace_function(&st->fops);
+			/*
+			 * Keep what the hook uses (leak it); but the text
+			 * of the handler goes with the module.
+			 */
+			if (ret) {
+				pr_err("%s: cannot remove the ftrace hook on %ps at unload: %pe; the next call may crash\n",
+				       st->name, st->orig, ERR_PTR(ret));
+				st->unusable = -EBUSY;
+				st->stats = NULL;
+			}
+		}
 		st->hooked = false;
 	}
 	mutex_unlock(&pvops_mutex);
