@@ -465,10 +465,13 @@ static struct pvops_backend *pvops_find(const char *name)
 	return NULL;
 }
 
-/* Set the implementation of every op of @st's group to @b (NULL: original). */
+/*
+ * Set the implementation of every op of @st's group to @b (NULL: original).
+ * When it fails, nothing has changed: the hooks it placed come off again.
+ */
 static int pvops_set_group(struct pvops_op_state *st, struct pvops_backend *b)
 {
-	unsigned long group = st->group;
+	unsigned long group = st->group, placed = 0;
 	struct pvops_backend *old;
 	unsigned int op;
 	int ret;
@@ -476,12 +479,15 @@ static int pvops_set_group(struct pvops_op_state *st, struct pvops_backend *b)
 	lockdep_assert_held(&pvops_mutex);
 	if (b) {
 		for_each_set_bit(op, &group, PVOPS_NR_OPS) {
+			if (pvops_ops[op].hooked)
+				continue;
 			ret = pvops_hook(&pvops_ops[op]);
 			if (ret) {
-				for_each_set_bit(op, &group, PVOPS_NR_OPS)
-					pvops_unhook_idle(&pvops_ops[op]);
+				for_each_set_bit(op, &placed, PVOPS_NR_OPS)
+					pvops_unhook(&pvops_ops[op]);
 				return ret;
 			}
+			__set_bit(op, &placed);
 		}
 	}
 	/*
