@@ -31,6 +31,7 @@ static void pvops_test_op_names(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, pvops_op_name(PVOPS_NR_OPS));
 	KUNIT_EXPECT_NULL(test, pvops_op_name(-1));
 	KUNIT_EXPECT_NULL(test, pvops_op_original(PVOPS_NR_OPS));
+	KUNIT_EXPECT_NULL(test, pvops_op_original_impl(PVOPS_NR_OPS));
 }
 
 /*
@@ -51,6 +52,8 @@ static void pvops_test_op_current(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, fn);
 	sprint_symbol_no_offset(sym, (unsigned long)fn);
 	KUNIT_EXPECT_STREQ(test, sym, pv ? "kvm_flush_tlb_multi" : "native_flush_tlb_multi");
+	KUNIT_EXPECT_STREQ(test, pvops_op_original_impl(PVOPS_OP_FLUSH_TLB_MULTI),
+			   pv ? PVOPS_IMPL_KVM : PVOPS_IMPL_NATIVE);
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 	KUNIT_EXPECT_PTR_EQ(test, pvops_op_original(PVOPS_OP_LOCK_WAIT),
 			    (void *)pv_ops.lock.wait);
@@ -352,19 +355,16 @@ static int kt_ftrace_register(struct kunit *test, struct ftrace_ops *ops,
 
 static const char *orig_impl(enum pvops_op op)
 {
-	char sym[KSYM_SYMBOL_LEN];
-
-	sprint_symbol_no_offset(sym, (unsigned long)pvops_op_original(op));
-	return strncmp(sym, "kvm_", 4) ? PVOPS_IMPL_NATIVE : PVOPS_IMPL_KVM;
+	return pvops_op_original_impl(op);
 }
 
-/* Whether the kernel runs the paravirt qspinlock (lock ops redirectable). */
+/*
+ * Whether the kernel runs the paravirt qspinlock (lock ops redirectable):
+ * on KVM, its wait is kvm_wait then, else _paravirt_nop ("native").
+ */
 static bool pv_lock_ops(void)
 {
-	char sym[KSYM_SYMBOL_LEN];
-
-	sprint_symbol_no_offset(sym, (unsigned long)pvops_op_original(PVOPS_OP_LOCK_WAIT));
-	return strcmp(sym, "_paravirt_nop") != 0;
+	return !strcmp(pvops_op_original_impl(PVOPS_OP_LOCK_WAIT), PVOPS_IMPL_KVM);
 }
 
 static void pvops_test_register_rules(struct kunit *test)

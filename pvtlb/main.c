@@ -15,7 +15,6 @@
 
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
-#include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -318,14 +317,12 @@ static int pvtlb_alloc_pcpu(void)
 
 static int __init pvtlb_init(void)
 {
-	char orig[KSYM_SYMBOL_LEN];
 	int ret;
 
 	ret = pvtlb_alloc_pcpu();
 	if (ret)
 		return ret;
-	sprint_symbol_no_offset(orig, (unsigned long)pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI));
-	if (!strcmp(orig, "kvm_flush_tlb_multi"))
+	if (!strcmp(pvops_op_original_impl(PVOPS_OP_FLUSH_TLB_MULTI), PVOPS_IMPL_KVM))
 		pvtlb_auto_signal = PVTLB_SIG_RUNNING;
 	pvtlb_hc = pvops_host_abi()->hc_flush_tlb;
 	ret = pvops_register_backend(&pvtlb_backend);
