@@ -524,6 +524,7 @@ int pvops_engine_init(struct kobject *parent)
 
 	pvops_debugfs = debugfs_create_dir("pvops", NULL);
 	pvops_hook_debugfs(pvops_debugfs);
+	pvops_stats_debugfs(pvops_debugfs);
 	for (op = 0; op < PVOPS_NR_OPS; op++) {
 		st = &pvops_ops[op];
 		st->op = op;

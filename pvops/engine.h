@@ -10,6 +10,7 @@
 
 #include <linux/bits.h>
 #include <linux/ftrace.h>
+#include <linux/jump_label.h>
 #include <linux/kobject.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -98,8 +99,10 @@ void pvops_hook_debugfs(struct dentry *dir);
 const char *pvops_impl_of(void *fn, bool *nop);
 
 /* stats.c */
+DECLARE_STATIC_KEY_FALSE(pvops_latency_on);
 int pvops_stats_init(struct pvops_op_state *st, struct dentry *dir);
 void pvops_stats_free(struct pvops_op_state *st);
 void pvops_stats_call(struct pvops_op_state *st, const char *impl, u64 ns);
+void pvops_stats_debugfs(struct dentry *dir);
 
 #endif /* _PVOPS_ENGINE_H */

@@ -20,6 +20,7 @@
 #include <pvops/pvops.h>
 
 #include "engine.h"
+#include "trace.h"
 
 /*
  * Recursion guard. A backend may call the original function, which is the
@@ -61,6 +62,13 @@ static void notrace pvops_ftrace_handler(unsigned long ip,
 	ftrace_test_recursion_unlock(bit);
 }
 
+/* Whether to time this call: a static branch each (stats.c says when). */
+static __always_inline bool pvops_timed(void)
+{
+	return static_branch_unlikely(&pvops_latency_on) ||
+	       trace_pvops_call_enabled();
+}
+
 /*
  * Trampoline entry and exit, what the trampolines share. From the read of
  * st->active to the implementation's return, preemption stays off: an RCU
@@ -78,17 +86,17 @@ static struct pvops_backend *pvops_enter(struct pvops_op_state *st, u64 *t0)
 	b = rcu_dereference_sched(st->active);
 	if (likely(b))
 		__this_cpu_inc(st->stats->calls);
-	*t0 = local_clock();
+	/* 0: not timed. */
+	*t0 = pvops_timed() ? local_clock() : 0;
 	return b;
 }
 
 static void pvops_leave(struct pvops_op_state *st, struct pvops_backend *b,
 			u64 t0)
 {
-	u64 ns = local_clock() - t0;
-
 	if (likely(b)) {
-		pvops_stats_call(st, b->name, ns);
+		if (t0)
+			pvops_stats_call(st, b->name, local_clock() - t0);
 	} else {
 		/* The hook counted this pass-through as a fallback: it is not. */
 		__this_cpu_dec(st->stats->fallbacks);

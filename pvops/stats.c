@@ -11,6 +11,7 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/jump_label.h>
 
 #include <pvops/pvops.h>
 
@@ -58,12 +59,48 @@ void pvops_seq_counters(struct seq_file *m, const void __percpu *pcpu,
 }
 EXPORT_SYMBOL_GPL(pvops_seq_counters);
 
+/*
+ * The latency histograms cost two local_clock() reads per redirected call,
+ * so they are off until someone looks: the first read of any <op>/latency
+ * file turns them on (it shows what was counted so far: nothing), as does
+ * writing 1 to latency_enable; writing 0 there turns them off (the counts
+ * stay). The pvops_call tracepoint, while enabled, times the calls too.
+ */
+DEFINE_STATIC_KEY_FALSE(pvops_latency_on);
+
 /* A call the trampoline sent to @impl, a backend, took @ns. */
 void pvops_stats_call(struct pvops_op_state *st, const char *impl, u64 ns)
 {
-	__this_cpu_inc(st->stats->hist[min_t(unsigned int, fls64(ns),
-					     PVOPS_HIST_BUCKETS - 1)]);
+	if (static_branch_unlikely(&pvops_latency_on))
+		__this_cpu_inc(st->stats->hist[min_t(unsigned int, fls64(ns),
+						     PVOPS_HIST_BUCKETS - 1)]);
 	trace_pvops_call(st->name, impl, ns);
+}
+
+static int latency_enable_get(void *data, u64 *val)
+{
+	*val = static_key_enabled(&pvops_latency_on);
+	return 0;
+}
+
+static int latency_enable_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	if (val)
+		static_branch_enable(&pvops_latency_on);
+	else
+		static_branch_disable(&pvops_latency_on);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(latency_enable_fops, latency_enable_get,
+			 latency_enable_set, "%llu\n");
+
+/* /sys/kernel/debug/pvops/latency_enable: 0 or 1, for every op. */
+void pvops_stats_debugfs(struct dentry *dir)
+{
+	debugfs_create_file_unsafe("latency_enable", 0600, dir, NULL,
+				   &latency_enable_fops);
 }
 
 static const char * const pvops_stat_names[] = { "calls", "fallbacks", "errors" };
@@ -84,6 +121,7 @@ static int latency_show(struct seq_file *m, void *unused)
 	u64 sum;
 	int cpu, i;
 
+	static_branch_enable(&pvops_latency_on);
 	seq_puts(m, "# ns_below calls\n");
 	for (i = 0; i < PVOPS_HIST_BUCKETS; i++) {
 		sum = 0;
