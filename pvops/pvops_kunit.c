@@ -512,6 +512,39 @@ static void pvops_test_ipmodify_owner(struct kunit *test)
 }
 
 /*
+ * A switch that fails changes nothing, hooks included: with another
+ * IPMODIFY user on the kick, switching the lock group places the wait's
+ * hook, then fails on the kick's, and must take the wait's off again (a
+ * backend of the group stays registered, for which the engine would
+ * otherwise keep it): another IPMODIFY user can then take the wait.
+ */
+static void pvops_test_failed_group_switch(struct kunit *test)
+{
+	static struct ftrace_ops other_kick = {
+		.func = kt_ipmodify_handler,
+		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	};
+	static struct ftrace_ops other_wait = {
+		.func = kt_ipmodify_handler,
+		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	};
+	static struct pvops_backend l = {
+		.name = "kunit-l", .lock_wait = kt_wait, .lock_kick = kt_kick,
+	};
+	unsigned long wait = (unsigned long)pvops_op_original(PVOPS_OP_LOCK_WAIT);
+	unsigned long kick = (unsigned long)pvops_op_original(PVOPS_OP_LOCK_KICK);
+
+	if (!pv_lock_ops())
+		kunit_skip(test, "the kernel runs the native qspinlock");
+	KUNIT_ASSERT_EQ(test, kt_register(test, &l), 0);
+	KUNIT_ASSERT_EQ(test, kt_ftrace_register(test, &other_kick, kick), 0);
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_WAIT, "kunit-l"), -EBUSY);
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_WAIT), PVOPS_IMPL_KVM);
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_KICK), PVOPS_IMPL_KVM);
+	KUNIT_EXPECT_EQ(test, kt_ftrace_register(test, &other_wait, wait), 0);
+}
+
+/*
  * "native" is offered for the TLB flush exactly when the kernel runs its
  * own KVM PV flush, and runs native_flush_tlb_multi().
  */
@@ -553,6 +586,7 @@ static struct kunit_case pvops_engine_test_cases[] = {
 	KUNIT_CASE(pvops_test_unregister_active),
 	KUNIT_CASE(pvops_test_lock_group),
 	KUNIT_CASE(pvops_test_ipmodify_owner),
+	KUNIT_CASE(pvops_test_failed_group_switch),
 	KUNIT_CASE(pvops_test_native_flush),
 	{}
 };
