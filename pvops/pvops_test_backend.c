@@ -157,7 +157,8 @@ DEFINE_SHOW_ATTRIBUTE(null_hypercall);
  * what it costs is the original's own bookkeeping, plus, while the op runs
  * this backend, the hook, the trampoline (and its timing, while the
  * engine's latency histogram is on) and this backend. For
- * tests/bench/hist-guest, which compares the histogram off and on.
+ * tests/bench/hist-guest, which compares the histogram off and on. Each
+ * call counts as a remote flush in /proc/vmstat (nr_tlb_remote_flush).
  */
 static int call_cost_show(struct seq_file *m, void *unused)
 {
