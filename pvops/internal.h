@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvops core: what main.c, hypercall.c, hostabi.c and engine.c share.
+ * pvops core: what main.c, hypercall.c, hostabi.c and the op engine
+ * (core.c, engine.h) share.
  */
 #ifndef _PVOPS_INTERNAL_H
 #define _PVOPS_INTERNAL_H

@@ -31,6 +31,7 @@ static void pvops_test_op_names(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, pvops_op_name(PVOPS_NR_OPS));
 	KUNIT_EXPECT_NULL(test, pvops_op_name(-1));
 	KUNIT_EXPECT_NULL(test, pvops_op_original(PVOPS_NR_OPS));
+	KUNIT_EXPECT_NULL(test, pvops_op_original_impl(PVOPS_NR_OPS));
 }
 
 /*
@@ -51,6 +52,8 @@ static void pvops_test_op_current(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, fn);
 	sprint_symbol_no_offset(sym, (unsigned long)fn);
 	KUNIT_EXPECT_STREQ(test, sym, pv ? "kvm_flush_tlb_multi" : "native_flush_tlb_multi");
+	KUNIT_EXPECT_STREQ(test, pvops_op_original_impl(PVOPS_OP_FLUSH_TLB_MULTI),
+			   pv ? PVOPS_IMPL_KVM : PVOPS_IMPL_NATIVE);
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 	KUNIT_EXPECT_PTR_EQ(test, pvops_op_original(PVOPS_OP_LOCK_WAIT),
 			    (void *)pv_ops.lock.wait);
@@ -255,8 +258,14 @@ static void pvops_test_cap_names(struct kunit *test)
 
 /*
  * Engine tests. The backends really run: they count and call the original.
- * They are static, not on the stack, so that a failed test that leaves one
- * registered leaves no dangling pointer while this module is loaded.
+ *
+ * What a test registers with the engine or ftrace is a KUnit resource
+ * (kt_register(), kt_ftrace_register()): a failed KUNIT_ASSERT ends the
+ * test's kthread at once, and KUnit then runs the suite's exit
+ * (pvops_engine_test_exit(): every op back to its original) and releases
+ * the test's resources, in the thread that runs the suite; so no backend
+ * of this module, and no IPMODIFY ftrace_ops, stays registered after it.
+ * The backends are static all the same.
  */
 static atomic_t kt_flushes, kt_waits, kt_kicks;
 
@@ -278,21 +287,84 @@ static void kt_kick(int cpu)
 	pvops_original_lock_kick(cpu);
 }
 
-static const char *orig_impl(enum pvops_op op)
+static int kt_res_init(struct kunit_resource *res, void *context)
 {
-	char sym[KSYM_SYMBOL_LEN];
-
-	sprint_symbol_no_offset(sym, (unsigned long)pvops_op_original(op));
-	return strncmp(sym, "kvm_", 4) ? PVOPS_IMPL_NATIVE : PVOPS_IMPL_KVM;
+	res->data = context;
+	return 0;
 }
 
-/* Whether the kernel runs the paravirt qspinlock (lock ops redirectable). */
+static bool kt_res_is(struct kunit *test, struct kunit_resource *res,
+		      void *data)
+{
+	return res->data == data;
+}
+
+static void kt_backend_release(struct kunit_resource *res)
+{
+	pvops_unregister_backend(res->data);
+}
+
+/* pvops_register_backend(), undone when the test ends if not before. */
+static int kt_register(struct kunit *test, struct pvops_backend *b)
+{
+	int ret = pvops_register_backend(b);
+
+	if (ret || kunit_alloc_resource(test, kt_res_init, kt_backend_release,
+					GFP_KERNEL, b))
+		return ret;
+	pvops_unregister_backend(b);
+	return -ENOMEM;
+}
+
+/* Unregister @b now, if kt_register() registered it. */
+static void kt_unregister(struct kunit *test, struct pvops_backend *b)
+{
+	KUNIT_EXPECT_EQ(test, kunit_destroy_resource(test, kt_res_is, b), 0);
+}
+
+static int kt_ftrace_unregistered;
+
+static void kt_ftrace_release(struct kunit_resource *res)
+{
+	struct ftrace_ops *ops = res->data;
+
+	kt_ftrace_unregistered = unregister_ftrace_function(ops);
+	ftrace_free_filter(ops);
+}
+
+/* Hook @ip with @ops, undone when the test ends if not before. */
+static int kt_ftrace_register(struct kunit *test, struct ftrace_ops *ops,
+			      unsigned long ip)
+{
+	int ret = ftrace_set_filter_ip(ops, ip, 0, 0);
+
+	if (ret)
+		return ret;
+	ret = register_ftrace_function(ops);
+	if (ret) {
+		ftrace_free_filter(ops);
+		return ret;
+	}
+	if (kunit_alloc_resource(test, kt_res_init, kt_ftrace_release,
+				 GFP_KERNEL, ops))
+		return 0;
+	unregister_ftrace_function(ops);
+	ftrace_free_filter(ops);
+	return -ENOMEM;
+}
+
+static const char *orig_impl(enum pvops_op op)
+{
+	return pvops_op_original_impl(op);
+}
+
+/*
+ * Whether the kernel runs the paravirt qspinlock (lock ops redirectable):
+ * on KVM, its wait is kvm_wait then, else _paravirt_nop ("native").
+ */
 static bool pv_lock_ops(void)
 {
-	char sym[KSYM_SYMBOL_LEN];
-
-	sprint_symbol_no_offset(sym, (unsigned long)pvops_op_original(PVOPS_OP_LOCK_WAIT));
-	return strcmp(sym, "_paravirt_nop") != 0;
+	return !strcmp(pvops_op_original_impl(PVOPS_OP_LOCK_WAIT), PVOPS_IMPL_KVM);
 }
 
 static void pvops_test_register_rules(struct kunit *test)
@@ -301,46 +373,46 @@ static void pvops_test_register_rules(struct kunit *test)
 	static struct pvops_backend a2 = { .name = "kunit-a", .flush_tlb_multi = kt_flush };
 	static struct pvops_backend bad = { .flush_tlb_multi = kt_flush };
 
-	KUNIT_ASSERT_EQ(test, pvops_register_backend(&a), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(test, &a), 0);
 	/* Double registration, of the same backend or of its name. */
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&a), -EEXIST);
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&a2), -EEXIST);
-	pvops_unregister_backend(&a);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &a), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &a2), -EEXIST);
+	kt_unregister(test, &a);
 	/* The name is free again. */
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&a2), 0);
-	pvops_unregister_backend(&a2);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &a2), 0);
+	kt_unregister(test, &a2);
 
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(NULL), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -EINVAL);
 	bad.name = "";
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -EINVAL);
 	bad.name = PVOPS_IMPL_NATIVE;
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -EINVAL);
 	bad.name = PVOPS_IMPL_KVM;
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -EINVAL);
 	/* No op at all; wait without kick. */
 	bad.name = "kunit-bad";
 	bad.flush_tlb_multi = NULL;
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -EINVAL);
 	bad.lock_wait = kt_wait;
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -EINVAL);
 	bad.lock_wait = NULL;
 	bad.lock_kick = kt_kick;
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -EINVAL);
 
 	/* Host features the host does not offer: refused with -ENODEV. */
 	bad.lock_kick = NULL;
 	bad.flush_tlb_multi = kt_flush;
 	bad.host_features = BIT(31);
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -ENODEV);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -ENODEV);
 	bad.host_features = 0;
 	bad.kvm_features = BIT(30);
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), -ENODEV);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), -ENODEV);
 	/* What the host does offer is accepted. */
 	bad.kvm_features = pvops_kvm_features();
 	bad.host_features = pvops_host_features();
-	KUNIT_EXPECT_EQ(test, pvops_register_backend(&bad), 0);
-	pvops_unregister_backend(&bad);
+	KUNIT_EXPECT_EQ(test, kt_register(test, &bad), 0);
+	kt_unregister(test, &bad);
 }
 
 static void pvops_test_switch_rules(struct kunit *test)
@@ -359,14 +431,14 @@ static void pvops_test_switch_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, orig_impl(op)), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
 
-	KUNIT_ASSERT_EQ(test, pvops_register_backend(&f), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(test, &f), 0);
 	/* A backend without lock ops cannot take them. */
 	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_WAIT, "kunit-f"), -ENOENT);
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, orig_impl(op)), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
-	pvops_unregister_backend(&f);
+	kt_unregister(test, &f);
 }
 
 /* Unregistering an active backend puts the original back first. */
@@ -375,10 +447,10 @@ static void pvops_test_unregister_active(struct kunit *test)
 	static struct pvops_backend f = { .name = "kunit-f", .flush_tlb_multi = kt_flush };
 	enum pvops_op op = PVOPS_OP_FLUSH_TLB_MULTI;
 
-	KUNIT_ASSERT_EQ(test, pvops_register_backend(&f), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(test, &f), 0);
 	KUNIT_ASSERT_EQ(test, pvops_switch(op, "kunit-f"), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
-	pvops_unregister_backend(&f);
+	kt_unregister(test, &f);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -ENOENT);
 }
@@ -391,10 +463,10 @@ static void pvops_test_lock_group(struct kunit *test)
 	};
 
 	if (!pv_lock_ops()) {
-		KUNIT_EXPECT_EQ(test, pvops_register_backend(&l), -EOPNOTSUPP);
+		KUNIT_EXPECT_EQ(test, kt_register(test, &l), -EOPNOTSUPP);
 		return;
 	}
-	KUNIT_ASSERT_EQ(test, pvops_register_backend(&l), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(test, &l), 0);
 	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_KICK, "kunit-l"), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_WAIT), "kunit-l");
 	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_KICK), "kunit-l");
@@ -403,7 +475,7 @@ static void pvops_test_lock_group(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_KICK), PVOPS_IMPL_KVM);
 	/* The flush op is not part of the group. */
 	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_FLUSH_TLB_MULTI, "kunit-l"), -ENOENT);
-	pvops_unregister_backend(&l);
+	kt_unregister(test, &l);
 }
 
 static void kt_ipmodify_handler(unsigned long ip, unsigned long parent_ip,
@@ -426,17 +498,50 @@ static void pvops_test_ipmodify_owner(struct kunit *test)
 	enum pvops_op op = PVOPS_OP_FLUSH_TLB_MULTI;
 	unsigned long ip = (unsigned long)pvops_op_original(op);
 
-	KUNIT_ASSERT_EQ(test, ftrace_set_filter_ip(&other, ip, 0, 0), 0);
-	KUNIT_ASSERT_EQ(test, register_ftrace_function(&other), 0);
-	KUNIT_ASSERT_EQ(test, pvops_register_backend(&f), 0);
+	KUNIT_ASSERT_EQ(test, kt_ftrace_register(test, &other, ip), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(test, &f), 0);
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -EBUSY);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
-	KUNIT_EXPECT_EQ(test, unregister_ftrace_function(&other), 0);
-	ftrace_free_filter(&other);
+	kt_ftrace_unregistered = -1;
+	KUNIT_EXPECT_EQ(test, kunit_destroy_resource(test, kt_res_is, &other), 0);
+	KUNIT_EXPECT_EQ(test, kt_ftrace_unregistered, 0);
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
-	pvops_unregister_backend(&f);
+	kt_unregister(test, &f);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
+}
+
+/*
+ * A switch that fails changes nothing, hooks included: with another
+ * IPMODIFY user on the kick, switching the lock group places the wait's
+ * hook, then fails on the kick's, and must take the wait's off again (a
+ * backend of the group stays registered, for which the engine would
+ * otherwise keep it): another IPMODIFY user can then take the wait.
+ */
+static void pvops_test_failed_group_switch(struct kunit *test)
+{
+	static struct ftrace_ops other_kick = {
+		.func = kt_ipmodify_handler,
+		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	};
+	static struct ftrace_ops other_wait = {
+		.func = kt_ipmodify_handler,
+		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	};
+	static struct pvops_backend l = {
+		.name = "kunit-l", .lock_wait = kt_wait, .lock_kick = kt_kick,
+	};
+	unsigned long wait = (unsigned long)pvops_op_original(PVOPS_OP_LOCK_WAIT);
+	unsigned long kick = (unsigned long)pvops_op_original(PVOPS_OP_LOCK_KICK);
+
+	if (!pv_lock_ops())
+		kunit_skip(test, "the kernel runs the native qspinlock");
+	KUNIT_ASSERT_EQ(test, kt_register(test, &l), 0);
+	KUNIT_ASSERT_EQ(test, kt_ftrace_register(test, &other_kick, kick), 0);
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_WAIT, "kunit-l"), -EBUSY);
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_WAIT), PVOPS_IMPL_KVM);
+	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_KICK), PVOPS_IMPL_KVM);
+	KUNIT_EXPECT_EQ(test, kt_ftrace_register(test, &other_wait, wait), 0);
 }
 
 /*
@@ -481,6 +586,7 @@ static struct kunit_case pvops_engine_test_cases[] = {
 	KUNIT_CASE(pvops_test_unregister_active),
 	KUNIT_CASE(pvops_test_lock_group),
 	KUNIT_CASE(pvops_test_ipmodify_owner),
+	KUNIT_CASE(pvops_test_failed_group_switch),
 	KUNIT_CASE(pvops_test_native_flush),
 	{}
 };
@@ -495,8 +601,18 @@ static struct kunit_suite pvops_host_abi_test_suite = {
 	.test_cases = pvops_host_abi_test_cases,
 };
 
+/* After each engine test, however it ended: every op on its original. */
+static void pvops_engine_test_exit(struct kunit *test)
+{
+	enum pvops_op op;
+
+	for (op = 0; op < PVOPS_NR_OPS; op++)
+		KUNIT_EXPECT_EQ(test, pvops_switch(op, orig_impl(op)), 0);
+}
+
 static struct kunit_suite pvops_engine_test_suite = {
 	.name = "pvops_engine",
+	.exit = pvops_engine_test_exit,
 	.test_cases = pvops_engine_test_cases,
 };
 

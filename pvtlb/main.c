@@ -15,7 +15,6 @@
 
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
-#include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -193,17 +192,21 @@ static struct pvops_backend pvtlb_backend = {
 /*
  * Apply a policy: one of our modes makes pvtlb the active implementation,
  * any other name ("kvm", "native", another backend) is handed to the pvops
- * switch, which refuses names it does not offer.
+ * switch, which refuses names it does not offer. A refused switch changes
+ * nothing, the mode included: it is stored once the switch is done. Until
+ * then pvtlb, when it was not active before, flushes in the mode it had,
+ * which flushes every target as well.
  */
 static int pvtlb_apply_policy(const char *name)
 {
 	int mode = sysfs_match_string(pvtlb_mode_names, name);
+	int ret;
 
-	if (mode >= 0) {
+	ret = pvops_switch(PVOPS_OP_FLUSH_TLB_MULTI,
+			   mode >= 0 ? pvtlb_backend.name : name);
+	if (!ret && mode >= 0)
 		WRITE_ONCE(pvtlb_mode, mode);
-		name = pvtlb_backend.name;
-	}
-	return pvops_switch(PVOPS_OP_FLUSH_TLB_MULTI, name);
+	return ret;
 }
 
 static int policy_set(const char *val, const struct kernel_param *kp)
@@ -314,14 +317,12 @@ static int pvtlb_alloc_pcpu(void)
 
 static int __init pvtlb_init(void)
 {
-	char orig[KSYM_SYMBOL_LEN];
 	int ret;
 
 	ret = pvtlb_alloc_pcpu();
 	if (ret)
 		return ret;
-	sprint_symbol_no_offset(orig, (unsigned long)pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI));
-	if (!strcmp(orig, "kvm_flush_tlb_multi"))
+	if (!strcmp(pvops_op_original_impl(PVOPS_OP_FLUSH_TLB_MULTI), PVOPS_IMPL_KVM))
 		pvtlb_auto_signal = PVTLB_SIG_RUNNING;
 	pvtlb_hc = pvops_host_abi()->hc_flush_tlb;
 	ret = pvops_register_backend(&pvtlb_backend);
@@ -333,7 +334,7 @@ static int __init pvtlb_init(void)
 		pvtlb_live = true;
 	mutex_unlock(&pvtlb_policy_lock);
 	if (ret) {
-		pr_err("policy '%s': %d\n", pvtlb_load_policy, ret);
+		pr_err("policy '%s': %pe\n", pvtlb_load_policy, ERR_PTR(ret));
 		goto err_unregister;
 	}
 	pvtlb_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);

@@ -130,12 +130,18 @@ static void pvtlb_test_limit(struct kunit *test)
 
 /*
  * What the host makes of it: every other online vCPU, packed in registers
- * and in memory, is flushed and counted; the caller alone is refused.
+ * and in memory, is flushed and counted; the caller alone is refused. The
+ * host must not see the caller among the targets, so the calls run on one
+ * CPU with preemption off, and the results are checked after put_cpu(): a
+ * failed assertion ends the test at once (with preemption off that would
+ * leave the test's kthread atomic), and a failed expectation allocates.
  */
 static void pvtlb_test_host(struct kunit *test)
 {
 	unsigned int hc = pvops_host_abi()->hc_flush_tlb;
 	unsigned long *b = kt_bitmap(test);
+	long flushed = 0, flushed_mem, self_only = 0;
+	int packed, packed_self;
 	struct pvtlb_flush_args a;
 	unsigned int i, n = 0;
 	u32 *ids;
@@ -152,22 +158,28 @@ static void pvtlb_test_host(struct kunit *test)
 	for_each_online_cpu(cpu)
 		if (cpu != self)
 			ids[n++] = per_cpu(x86_cpu_to_apicid, cpu);
-	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, n, b, &a), 0);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, a.a0, a.a1, a.a2, a.a3), (long)n);
+	packed = pvtlb_pack(ids, n, b, &a);
+	if (!packed)
+		flushed = pvops_hypercall(hc, a.a0, a.a1, a.a2, a.a3);
 
 	/* The same set as a memory bitmap. */
 	bitmap_zero(b, KVM_FLUSH_TLB_MAX_BITS);
 	for (i = 0; i < n; i++)
 		__set_bit(ids[i], b);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, virt_to_phys(b),
-					      KVM_FLUSH_TLB_MAX_BITS, 0,
-					      KVM_FLUSH_TLB_GPA), (long)n);
+	flushed_mem = pvops_hypercall(hc, virt_to_phys(b), KVM_FLUSH_TLB_MAX_BITS,
+				      0, KVM_FLUSH_TLB_GPA);
 
 	ids[0] = per_cpu(x86_cpu_to_apicid, self);
-	KUNIT_ASSERT_EQ(test, pvtlb_pack(ids, 1, b, &a), 0);
-	KUNIT_EXPECT_EQ(test, pvops_hypercall(hc, a.a0, a.a1, a.a2, a.a3),
-			(long)-KVM_EINVAL);
+	packed_self = pvtlb_pack(ids, 1, b, &a);
+	if (!packed_self)
+		self_only = pvops_hypercall(hc, a.a0, a.a1, a.a2, a.a3);
 	put_cpu();
+
+	KUNIT_ASSERT_EQ(test, packed, 0);
+	KUNIT_EXPECT_EQ(test, flushed, (long)n);
+	KUNIT_EXPECT_EQ(test, flushed_mem, (long)n);
+	KUNIT_ASSERT_EQ(test, packed_self, 0);
+	KUNIT_EXPECT_EQ(test, self_only, (long)-KVM_EINVAL);
 }
 
 static struct kunit_case pvtlb_test_cases[] = {

@@ -87,7 +87,8 @@ struct pvops_host_abi {
 /**
  * struct pvops_backend - an implementation of one or more paravirt ops
  * @name: unique name, shown and written in sysfs (not "native" or "kvm")
- * @owner: the module that provides the functions (THIS_MODULE)
+ * @owner: unused: nothing reads it (the backend's module is pinned by the
+ *	pvops symbols it uses); kept while backends still set it
  * @host_features: capabilities the host must offer (PVOPS_CAP_*);
  *	registration fails with -ENODEV otherwise
  * @kvm_features: KVM_FEATURE_* bits (CPUID 0x40000001) the host must offer
@@ -114,6 +115,7 @@ struct pvops_backend {
 
 const char *pvops_op_name(enum pvops_op op);
 void *pvops_op_original(enum pvops_op op);
+const char *pvops_op_original_impl(enum pvops_op op);
 
 int pvops_register_backend(struct pvops_backend *b);
 void pvops_unregister_backend(struct pvops_backend *b);

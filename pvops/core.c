@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvops core: the op engine.
+ * pvops core: the op engine's registry of backends and its switch, as
+ * kernel/livepatch/core.c is livepatch's (the ftrace mechanism is hook.c).
  *
  * In 6.1 every pv_ops call site is patched into a direct call at boot and
  * the patch sites are gone with the init memory, so writing pv_ops later
  * changes nothing. The engine instead reads from pv_ops which function each
  * op was patched to (the original: native, or the kernel's own KVM PV
  * function) and, when asked to, redirects that function at its entry
- * through ftrace with SAVE_REGS | IPMODIFY, as livepatch does, to a
- * trampoline of ours that runs the implementation chosen in sysfs: a
- * backend registered by another module, or the native function.
+ * through ftrace (hook.c) to a trampoline that runs the implementation
+ * chosen in sysfs: a backend registered by another module, or the native
+ * function. The ops are described once, in ops.h.
  *
  * Per op, the ftrace hook is in place while the op runs anything but its
  * original, and while a backend for it is registered, so that switching
@@ -18,86 +19,21 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpumask.h>
 #include <linux/debugfs.h>
-#include <linux/ftrace.h>
-#include <linux/kallsyms.h>
 #include <linux/kvm_para.h>
+#include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/percpu.h>
-#include <linux/preempt.h>
 #include <linux/rcupdate.h>
-#include <linux/sched/clock.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
-#include <asm/paravirt.h>
-#include <asm/tlbflush.h>
 
-#include <pvops/compat.h>
 #include <pvops/pvops.h>
 
+#include "engine.h"
 #include "internal.h"
 #include "trace.h"
-
-/* Latency buckets: bucket b counts calls of [2^(b-1), 2^b) ns; the last
- * one everything longer.
- */
-#define PVOPS_HIST_BUCKETS	28
-
-struct pvops_stats {
-	u64 calls;
-	u64 fallbacks;
-	u64 errors;
-	u64 hist[PVOPS_HIST_BUCKETS];
-};
-
-struct pvops_op_state {
-	enum pvops_op op;
-	const char *name;
-	unsigned long group;		/* ops that switch together (bitmap) */
-	void *orig;			/* what pv_ops named at boot */
-	const char *orig_impl;		/* "native" or "kvm" */
-	void *native;			/* the native function, when known */
-	void *tramp;			/* where the hook sends calls */
-	int unusable;			/* why it cannot be redirected (errno) */
-	const char *unusable_why;
-	bool hooked;
-	struct ftrace_ops fops;
-	struct pvops_backend __rcu *active;	/* NULL: the original */
-	struct pvops_stats __percpu *stats;
-	struct kobj_attribute impl_attr, available_attr, original_attr;
-	struct attribute *attrs[4];
-	struct attribute_group group_attr;
-	struct dentry *debugfs;
-};
-
-static void pvops_tramp_flush_tlb_multi(const struct cpumask *cpus,
-					const struct flush_tlb_info *info);
-static void pvops_tramp_lock_wait(u8 *ptr, u8 val);
-static void pvops_tramp_lock_kick(int cpu);
-
-#define PVOPS_LOCK_GROUP	(BIT(PVOPS_OP_LOCK_WAIT) | BIT(PVOPS_OP_LOCK_KICK))
-
-static struct pvops_op_state pvops_ops[PVOPS_NR_OPS] = {
-	[PVOPS_OP_FLUSH_TLB_MULTI] = {
-		.name	= "flush_tlb_multi",
-		.group	= BIT(PVOPS_OP_FLUSH_TLB_MULTI),
-		.tramp	= pvops_tramp_flush_tlb_multi,
-	},
-	[PVOPS_OP_LOCK_WAIT] = {
-		.name	= "lock_wait",
-		.group	= PVOPS_LOCK_GROUP,
-		.tramp	= pvops_tramp_lock_wait,
-	},
-	[PVOPS_OP_LOCK_KICK] = {
-		.name	= "lock_kick",
-		.group	= PVOPS_LOCK_GROUP,
-		.tramp	= pvops_tramp_lock_kick,
-	},
-};
 
 /* "native" as an implementation: the native function of an op whose
  * original is the kernel's KVM PV one.
@@ -109,42 +45,9 @@ module_param(keep_hooks, bool, 0644);
 MODULE_PARM_DESC(keep_hooks, "Keep an op's ftrace hook from its first switch until pvops unloads, so that loading and unloading backends patches no kernel text (default N: remove it once the op runs its original with no backend)");
 
 /* Serializes registration, switching and hook changes. */
-static DEFINE_MUTEX(pvops_mutex);
+DEFINE_MUTEX(pvops_mutex);
 static LIST_HEAD(pvops_backends);
 static struct dentry *pvops_debugfs;
-
-/*
- * Recursion guard. A backend may call the original function, which is the
- * very function the hook redirects; and a compiler may turn that call into
- * a tail jump, so the caller's address proves nothing (the tail-call trap of
- * the testbed notes: a soft lockup). The trampoline therefore marks, per
- * CPU, per interrupt context level and per op, that this CPU is inside an
- * implementation; the hook lets a call through untouched while the mark is
- * set. A lock wait that halts with interrupts enabled can be interrupted by
- * a handler that waits for another lock: that runs at a higher context
- * level (0 task, 1 softirq, 2 hardirq, 3 NMI), with a mark of its own, and
- * is redirected normally.
- */
-static DEFINE_PER_CPU(unsigned long, pvops_nest);
-
-static __always_inline unsigned long pvops_nest_bit(enum pvops_op op, int level)
-{
-	return BIT(level * PVOPS_NR_OPS + op);
-}
-
-static void *pvops_backend_fn(const struct pvops_backend *b, enum pvops_op op)
-{
-	switch (op) {
-	case PVOPS_OP_FLUSH_TLB_MULTI:
-		return b->flush_tlb_multi;
-	case PVOPS_OP_LOCK_WAIT:
-		return b->lock_wait;
-	case PVOPS_OP_LOCK_KICK:
-		return b->lock_kick;
-	default:
-		return NULL;
-	}
-}
 
 static struct pvops_op_state *pvops_state(enum pvops_op op)
 {
@@ -186,6 +89,28 @@ void *pvops_op_original(enum pvops_op op)
 }
 EXPORT_SYMBOL_GPL(pvops_op_original);
 
+/**
+ * pvops_op_original_impl() - what the function a paravirt op was patched to is
+ * @op: the operation
+ *
+ * The one place that says whether an op's original (pvops_op_original())
+ * is the kernel's own KVM PV function (kvm_flush_tlb_multi, kvm_wait,
+ * kvm_kick_cpu) or not; decided once, when pvops loads. It is also the
+ * name under which sysfs offers the original.
+ *
+ * Return: PVOPS_IMPL_KVM ("kvm") for the kernel's KVM PV function,
+ * PVOPS_IMPL_NATIVE ("native") for anything else (the native function, or
+ * none: the native qspinlock's wait and kick are _paravirt_nop); NULL when
+ * @op is out of range.
+ */
+const char *pvops_op_original_impl(enum pvops_op op)
+{
+	struct pvops_op_state *st = pvops_state(op);
+
+	return st ? st->orig_impl : NULL;
+}
+EXPORT_SYMBOL_GPL(pvops_op_original_impl);
+
 static const char *pvops_impl_name(struct pvops_op_state *st,
 				   struct pvops_backend *b)
 {
@@ -214,151 +139,6 @@ const char *pvops_active(enum pvops_op op)
 }
 EXPORT_SYMBOL_GPL(pvops_active);
 
-/**
- * pvops_count_error() - count an error a backend met while running an op
- * @op: the operation
- *
- * For the errors counter of the op in debugfs; call it from the backend
- * function (preemption is disabled there).
- */
-void pvops_count_error(enum pvops_op op)
-{
-	struct pvops_op_state *st = pvops_state(op);
-
-	if (st)
-		this_cpu_inc(st->stats->errors);
-}
-EXPORT_SYMBOL_GPL(pvops_count_error);
-
-/**
- * pvops_seq_counters() - show per-CPU counters, summed over the CPUs
- * @m: the seq_file of a debugfs file
- * @pcpu: per-CPU address of the first of @n consecutive u64 counters (a
- *	struct of u64 members, each CPU counting in its own copy)
- * @names: the name of each counter, in their order
- * @n: the number of counters
- *
- * Prints one "name value" line per counter, as the debugfs stats files of
- * the pvops modules do.
- */
-void pvops_seq_counters(struct seq_file *m, const void __percpu *pcpu,
-			const char * const *names, unsigned int n)
-{
-	unsigned int i;
-	u64 sum;
-	int cpu;
-
-	for (i = 0; i < n; i++) {
-		sum = 0;
-		for_each_possible_cpu(cpu)
-			sum += READ_ONCE(((const u64 *)per_cpu_ptr(pcpu, cpu))[i]);
-		seq_printf(m, "%s %llu\n", names[i], sum);
-	}
-}
-EXPORT_SYMBOL_GPL(pvops_seq_counters);
-
-static void notrace pvops_ftrace_handler(unsigned long ip,
-					 unsigned long parent_ip,
-					 struct ftrace_ops *fops,
-					 struct ftrace_regs *fregs)
-{
-	struct pvops_op_state *st = container_of(fops, struct pvops_op_state, fops);
-	int bit;
-
-	bit = ftrace_test_recursion_trylock(ip, parent_ip);
-	if (bit < 0)
-		return;
-	if (__this_cpu_read(pvops_nest) &
-	    pvops_nest_bit(st->op, interrupt_context_level())) {
-		/* The implementation called the original: let it run. */
-		__this_cpu_inc(st->stats->fallbacks);
-	} else if (rcu_access_pointer(st->active)) {
-		pvops_ftrace_set_ip(fregs, (unsigned long)st->tramp);
-	}
-	ftrace_test_recursion_unlock(bit);
-}
-
-/*
- * Trampoline entry and exit, what the three trampolines share. From the
- * read of st->active to the implementation's return, preemption stays off:
- * an RCU read-side critical section that pvops_unregister_backend() waits
- * for. Returns the implementation to run; NULL when the op was switched
- * back to its original since the hook looked, and the trampoline then runs
- * the original.
- */
-static struct pvops_backend *pvops_enter(struct pvops_op_state *st, u64 *t0)
-{
-	struct pvops_backend *b;
-
-	preempt_disable_notrace();
-	__this_cpu_or(pvops_nest, pvops_nest_bit(st->op, interrupt_context_level()));
-	b = rcu_dereference_sched(st->active);
-	if (likely(b))
-		__this_cpu_inc(st->stats->calls);
-	*t0 = local_clock();
-	return b;
-}
-
-static void pvops_leave(struct pvops_op_state *st, struct pvops_backend *b,
-			u64 t0)
-{
-	u64 ns = local_clock() - t0;
-
-	if (likely(b)) {
-		__this_cpu_inc(st->stats->hist[min_t(unsigned int, fls64(ns),
-						     PVOPS_HIST_BUCKETS - 1)]);
-		trace_pvops_call(st->name, b->name, ns);
-	} else {
-		/* The hook counted this pass-through as a fallback: it is not. */
-		__this_cpu_dec(st->stats->fallbacks);
-	}
-	__this_cpu_and(pvops_nest, ~pvops_nest_bit(st->op, interrupt_context_level()));
-	preempt_enable_notrace();
-}
-
-static void pvops_tramp_flush_tlb_multi(const struct cpumask *cpus,
-					const struct flush_tlb_info *info)
-{
-	struct pvops_op_state *st = &pvops_ops[PVOPS_OP_FLUSH_TLB_MULTI];
-	struct pvops_backend *b;
-	u64 t0;
-
-	b = pvops_enter(st, &t0);
-	if (likely(b))
-		b->flush_tlb_multi(cpus, info);
-	else
-		pvops_original_flush_tlb_multi(cpus, info);
-	pvops_leave(st, b, t0);
-}
-
-static void pvops_tramp_lock_wait(u8 *ptr, u8 val)
-{
-	struct pvops_op_state *st = &pvops_ops[PVOPS_OP_LOCK_WAIT];
-	struct pvops_backend *b;
-	u64 t0;
-
-	b = pvops_enter(st, &t0);
-	if (likely(b))
-		b->lock_wait(ptr, val);
-	else
-		pvops_original_lock_wait(ptr, val);
-	pvops_leave(st, b, t0);
-}
-
-static void pvops_tramp_lock_kick(int cpu)
-{
-	struct pvops_op_state *st = &pvops_ops[PVOPS_OP_LOCK_KICK];
-	struct pvops_backend *b;
-	u64 t0;
-
-	b = pvops_enter(st, &t0);
-	if (likely(b))
-		b->lock_kick(cpu);
-	else
-		pvops_original_lock_kick(cpu);
-	pvops_leave(st, b, t0);
-}
-
 /*
  * Whether a backend is registered for the op: then its hook stays in place
  * even while the op runs its original, so that switching is cheap (taking a
@@ -374,33 +154,6 @@ static bool pvops_op_has_backend(struct pvops_op_state *st)
 	return false;
 }
 
-static int pvops_hook(struct pvops_op_state *st)
-{
-	int ret;
-
-	lockdep_assert_held(&pvops_mutex);
-	if (st->hooked)
-		return 0;
-	if (st->unusable) {
-		pr_err("%s: cannot redirect %ps: %s\n", st->name, st->orig,
-		       st->unusable_why);
-		return st->unusable;
-	}
-	ret = register_ftrace_function(&st->fops);
-	if (ret == -EBUSY) {
-		pr_err("%s: cannot redirect %ps: another IPMODIFY ftrace user (a livepatch?) owns it\n",
-		       st->name, st->orig);
-		return ret;
-	}
-	if (ret) {
-		pr_err("%s: cannot redirect %ps: ftrace refused (%d)\n",
-		       st->name, st->orig, ret);
-		return ret;
-	}
-	st->hooked = true;
-	return 0;
-}
-
 /* Take the hook off an op that runs its original and has no backend. */
 static void pvops_unhook_idle(struct pvops_op_state *st)
 {
@@ -408,9 +161,7 @@ static void pvops_unhook_idle(struct pvops_op_state *st)
 	if (!st->hooked || READ_ONCE(keep_hooks) ||
 	    rcu_access_pointer(st->active) || pvops_op_has_backend(st))
 		return;
-	/* Waits for every CPU that is inside the handler. */
-	if (!WARN_ON(unregister_ftrace_function(&st->fops)))
-		st->hooked = false;
+	pvops_unhook(st);
 }
 
 static struct pvops_backend *pvops_find(const char *name)
@@ -423,10 +174,13 @@ static struct pvops_backend *pvops_find(const char *name)
 	return NULL;
 }
 
-/* Set the implementation of every op of @st's group to @b (NULL: original). */
+/*
+ * Set the implementation of every op of @st's group to @b (NULL: original).
+ * When it fails, nothing has changed: the hooks it placed come off again.
+ */
 static int pvops_set_group(struct pvops_op_state *st, struct pvops_backend *b)
 {
-	unsigned long group = st->group;
+	unsigned long group = st->group, placed = 0;
 	struct pvops_backend *old;
 	unsigned int op;
 	int ret;
@@ -434,12 +188,15 @@ static int pvops_set_group(struct pvops_op_state *st, struct pvops_backend *b)
 	lockdep_assert_held(&pvops_mutex);
 	if (b) {
 		for_each_set_bit(op, &group, PVOPS_NR_OPS) {
+			if (pvops_ops[op].hooked)
+				continue;
 			ret = pvops_hook(&pvops_ops[op]);
 			if (ret) {
-				for_each_set_bit(op, &group, PVOPS_NR_OPS)
-					pvops_unhook_idle(&pvops_ops[op]);
+				for_each_set_bit(op, &placed, PVOPS_NR_OPS)
+					pvops_unhook(&pvops_ops[op]);
 				return ret;
 			}
+			__set_bit(op, &placed);
 		}
 	}
 	/*
@@ -472,7 +229,8 @@ static int pvops_set_group(struct pvops_op_state *st, struct pvops_backend *b)
  * Return: 0; -EINVAL for an unknown @op; -ENOENT when no implementation has
  * that name; -EOPNOTSUPP when the op cannot be redirected on this kernel;
  * -EBUSY when another IPMODIFY ftrace user (e.g. a livepatch) owns the
- * function.
+ * function, or sysctl kernel.ftrace_enabled is 0. When it fails, nothing
+ * has changed.
  */
 int pvops_switch(enum pvops_op op, const char *name)
 {
@@ -517,6 +275,18 @@ out:
 }
 EXPORT_SYMBOL_GPL(pvops_switch);
 
+/* Whether @b implements every op of @st's group, or none of them. */
+static bool pvops_whole_group(struct pvops_backend *b, struct pvops_op_state *st)
+{
+	unsigned long group = st->group;
+	unsigned int op;
+
+	for_each_set_bit(op, &group, PVOPS_NR_OPS)
+		if (!pvops_backend_fn(b, op) != !pvops_backend_fn(b, st->op))
+			return false;
+	return true;
+}
+
 static int pvops_check_backend(struct pvops_backend *b)
 {
 	unsigned int op, missing;
@@ -535,10 +305,12 @@ static int pvops_check_backend(struct pvops_backend *b)
 		pr_err("%s: backend implements no op\n", b->name);
 		return -EINVAL;
 	}
-	if (!b->lock_wait != !b->lock_kick) {
-		pr_err("%s: a backend implements lock_wait and lock_kick together\n",
-		       b->name);
-		return -EINVAL;
+	for (op = 0; op < PVOPS_NR_OPS; op++) {
+		if (!pvops_whole_group(b, &pvops_ops[op])) {
+			pr_err("%s: a backend implements the ops of %s's group together\n",
+			       b->name, pvops_ops[op].name);
+			return -EINVAL;
+		}
 	}
 	if ((pvops_kvm_features() & b->kvm_features) != b->kvm_features) {
 		pvops_format_features(names, sizeof(names),
@@ -710,165 +482,39 @@ static ssize_t original_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%ps\n", st->orig);
 }
 
-/* debugfs: /sys/kernel/debug/pvops/<op>/{stats,latency} */
-
-static void pvops_sum_stats(struct pvops_op_state *st, struct pvops_stats *sum)
+/* What the op's original is, and whether it can be redirected. */
+static void pvops_init_op(struct pvops_op_state *st)
 {
-	int cpu, i;
+	bool nop;
 
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		struct pvops_stats *s = per_cpu_ptr(st->stats, cpu);
-
-		sum->calls += READ_ONCE(s->calls);
-		sum->fallbacks += READ_ONCE(s->fallbacks);
-		sum->errors += READ_ONCE(s->errors);
-		for (i = 0; i < PVOPS_HIST_BUCKETS; i++)
-			sum->hist[i] += READ_ONCE(s->hist[i]);
-	}
-}
-
-static int stats_show(struct seq_file *m, void *unused)
-{
-	struct pvops_op_state *st = m->private;
-	struct pvops_stats sum;
-
-	pvops_sum_stats(st, &sum);
-	seq_printf(m, "calls %llu\nfallbacks %llu\nerrors %llu\n",
-		   sum.calls, sum.fallbacks, sum.errors);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(stats);
-
-static int latency_show(struct seq_file *m, void *unused)
-{
-	struct pvops_op_state *st = m->private;
-	struct pvops_stats sum;
-	int i;
-
-	pvops_sum_stats(st, &sum);
-	seq_puts(m, "# ns_below calls\n");
-	for (i = 0; i < PVOPS_HIST_BUCKETS - 1; i++)
-		seq_printf(m, "%llu %llu\n", 1ULL << i, sum.hist[i]);
-	seq_printf(m, "inf %llu\n", sum.hist[i]);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(latency);
-
-/* The function containing @addr: its name, and @addr's offset and size. */
-static bool pvops_sym_at(unsigned long addr, char *name, unsigned long *off,
-			 unsigned long *size)
-{
-	char buf[KSYM_SYMBOL_LEN], *plus;
-
-	sprint_symbol(buf, addr);
-	plus = strrchr(buf, '+');
-	if (!plus || sscanf(plus, "+%lx/%lx", off, size) != 2 || !*size)
-		return false;
-	*plus = '\0';
-	strscpy(name, buf, KSYM_NAME_LEN);
-	return true;
-}
-
-/*
- * The address of native_flush_tlb_multi(), which is not exported. In 6.1
- * kallsyms_lookup_name() is not exported either, and a kprobe used as a
- * name lookup would patch the text of this very hot function while other
- * CPUs run it (seen to crash under load). Instead walk the symbol table
- * function by function, with sprint_symbol() only, from an exported
- * function of the same file (arch/x86/mm/tlb.c): leave_mm().
- */
-#define PVOPS_WALK_MAX	512
-
-static void *pvops_find_native_flush(void)
-{
-	unsigned long start = (unsigned long)leave_mm, addr, off, size;
-	char name[KSYM_NAME_LEN];
-	int i;
-
-	for (addr = start, i = 0; i < PVOPS_WALK_MAX; i++, addr += size) {
-		if (!pvops_sym_at(addr, name, &off, &size) || off)
-			break;
-		if (!strcmp(name, "native_flush_tlb_multi"))
-			return (void *)addr;
-	}
-	for (addr = start, i = 0; i < PVOPS_WALK_MAX; i++) {
-		if (!pvops_sym_at(addr - 1, name, &off, &size))
-			break;
-		addr -= off + 1;
-		if (!strcmp(name, "native_flush_tlb_multi"))
-			return (void *)addr;
-	}
-	return NULL;
-}
-
-static void pvops_init_op(struct pvops_op_state *st, enum pvops_op op)
-{
-	char sym[KSYM_SYMBOL_LEN];
-	int ret;
-
-	st->op = op;
-	switch (op) {
-	case PVOPS_OP_FLUSH_TLB_MULTI:
-		st->orig = pv_ops.mmu.flush_tlb_multi;
-		break;
-#ifdef CONFIG_PARAVIRT_SPINLOCKS
-	case PVOPS_OP_LOCK_WAIT:
-		st->orig = pv_ops.lock.wait;
-		break;
-	case PVOPS_OP_LOCK_KICK:
-		st->orig = pv_ops.lock.kick;
-		break;
-#endif
-	default:
-		break;
-	}
 	st->orig_impl = PVOPS_IMPL_NATIVE;
+	if (st->slot)
+		st->orig = *(void **)st->slot;
 	if (!st->orig) {
 		st->unusable = -EOPNOTSUPP;
 		st->unusable_why = "this kernel has no such op";
 		return;
 	}
-	sprint_symbol_no_offset(sym, (unsigned long)st->orig);
-	if (!strncmp(sym, "kvm_", 4))
-		st->orig_impl = PVOPS_IMPL_KVM;
-	if (!strcmp(sym, "_paravirt_nop")) {
+	st->orig_impl = pvops_impl_of(st->orig, &nop);
+	if (nop) {
 		/* Native qspinlock: the slow path never waits or kicks. */
 		st->unusable = -EOPNOTSUPP;
 		st->unusable_why = "the kernel runs the native qspinlock (no pv wait/kick)";
 		return;
 	}
-	if (op == PVOPS_OP_FLUSH_TLB_MULTI && !strncmp(sym, "kvm_", 4)) {
-		st->native = pvops_find_native_flush();
+	if (st->find_native && !strcmp(st->orig_impl, PVOPS_IMPL_KVM)) {
+		st->native = st->find_native();
 		if (!st->native)
-			pr_info("%s: native_flush_tlb_multi not found, \"native\" not offered\n",
+			pr_info("%s: the native function not found, \"native\" not offered\n",
 				st->name);
 	}
-	if (!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_REGS)) {
-		st->unusable = -EOPNOTSUPP;
-		st->unusable_why = "the kernel lacks DYNAMIC_FTRACE_WITH_REGS";
-		return;
-	}
-	st->fops.func = pvops_ftrace_handler;
-	/*
-	 * FL_RCU: ftrace calls the handler only where RCU is watching, since
-	 * the unload rule (pvops_unregister_backend()) rests on RCU grace
-	 * periods; elsewhere (idle, early entry) the original runs.
-	 */
-	st->fops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_DYNAMIC |
-			 FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_RCU;
-	ret = ftrace_set_filter_ip(&st->fops, (unsigned long)st->orig, 0, 0);
-	if (ret) {
-		st->unusable = -EOPNOTSUPP;
-		st->unusable_why = "not traceable by ftrace";
-	}
+	pvops_hook_init(st);
 }
 
 static void pvops_free_op(struct pvops_op_state *st)
 {
-	if (st->fops.func && !st->unusable)
-		ftrace_free_filter(&st->fops);
-	free_percpu(st->stats);
+	pvops_hook_free(st);
+	pvops_stats_free(st);
 }
 
 int pvops_engine_init(struct kobject *parent)
@@ -877,16 +523,17 @@ int pvops_engine_init(struct kobject *parent)
 	int op, ret;
 
 	pvops_debugfs = debugfs_create_dir("pvops", NULL);
+	pvops_hook_debugfs(pvops_debugfs);
+	pvops_stats_debugfs(pvops_debugfs);
 	for (op = 0; op < PVOPS_NR_OPS; op++) {
 		st = &pvops_ops[op];
-		st->stats = alloc_percpu(struct pvops_stats);
-		if (!st->stats) {
-			ret = -ENOMEM;
+		st->op = op;
+		ret = pvops_stats_init(st, pvops_debugfs);
+		if (ret)
 			goto fail;
-		}
-		pvops_init_op(st, op);
-		if (op == PVOPS_OP_FLUSH_TLB_MULTI)
-			pvops_native.flush_tlb_multi = st->native;
+		pvops_init_op(st);
+		if (st->native)
+			*(void **)((char *)&pvops_native + st->backend_fn) = st->native;
 
 		st->impl_attr = (struct kobj_attribute)__ATTR(impl, 0644, impl_show, impl_store);
 		st->available_attr = (struct kobj_attribute)__ATTR_RO(available);
@@ -901,9 +548,6 @@ int pvops_engine_init(struct kobject *parent)
 			pvops_free_op(st);
 			goto fail;
 		}
-		st->debugfs = debugfs_create_dir(st->name, pvops_debugfs);
-		debugfs_create_file("stats", 0444, st->debugfs, st, &stats_fops);
-		debugfs_create_file("latency", 0444, st->debugfs, st, &latency_fops);
 		if (st->unusable)
 			pr_info("%s: %ps, cannot be redirected: %s\n", st->name,
 				st->orig, st->unusable_why);
@@ -932,13 +576,11 @@ void pvops_engine_exit(void)
 		struct pvops_op_state *st = &pvops_ops[op];
 
 		RCU_INIT_POINTER(st->active, NULL);
-		/*
-		 * Keep the filter (and leak it) rather than free what a
-		 * hook that could not be removed still uses.
-		 */
-		if (st->hooked && WARN_ON(unregister_ftrace_function(&st->fops)))
+		/* Keep (leak) what a hook that stayed uses. */
+		if (pvops_unhook_at_exit(st)) {
 			st->unusable = -EBUSY;
-		st->hooked = false;
+			st->stats = NULL;
+		}
 	}
 	mutex_unlock(&pvops_mutex);
 	/*
