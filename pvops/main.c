@@ -2,7 +2,8 @@
 /*
  * pvops core: detects KVM, reads what the host offers (KVM PV features, and
  * the capabilities of the KVM ABI among them), and runs the op engine
- * (engine.c).
+ * (core.c: registry, switching, sysfs; hook.c: the ftrace hook; stats.c;
+ * symbols.c; each op once in ops.h), and owns the crash hook (crash.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -44,6 +44,8 @@ MARKERS = {
     'L2-EXITS': ('l1-init', "L2's exits in L1's KVM by kind: exits= io= mmio= halt= irq= "
                  'hypercalls= (sampled every 2 s while L2 ran)'),
     'L1-EXIT': ('l1-init', "L1's verdict N, then it powers off"),
+    'L1-LOG-DIRTY': ('l1-init', "L1's kernel log had N lines of WARN, BUG, oops, lockup "
+                     'or RCU stall while L2 ran (fails the boot)'),
     'TAP-BEGIN': ('tap.sh', 'the TAP of layer NAME follows'),
     'TAP-END': ('tap.sh', 'the TAP of layer NAME ended'),
     'HOST-STAT': ('L2 tests', 'request: KVM statistics (host agent)'),
@@ -392,6 +394,10 @@ def classify(folder):
         return ('l2-died', 'L2 %s %s%s' % (
             qemu, when, ': ' + fault.group(0) if fault else ' with no message'),
             False)
+    if b.seen('L1-LOG-DIRTY'):
+        return ('l1-log-dirty', "L1's kernel log had a WARN, BUG, oops, lockup or RCU "
+                'stall while L2 ran (%s)' % (b.arg('L1-LOG-DIRTY') or '').split(' ')[0] +
+                ' lines)', False)
     return 'test-failed', 'exit %s: a test failed' % b.exit, False
 
 
