@@ -229,8 +229,8 @@ static struct notifier_block pvclock_reboot_nb = {
  * A crash kexec runs no reboot notifier: pvops calls this on the crashing
  * CPU before the crash kernel starts, in any context, with the other CPUs
  * anywhere. Only the MSR write: no lock, no message. A poll on another CPU
- * that is registering the page at this very moment may win; it checks
- * @stopped first, which makes that window a few instructions wide.
+ * that registers the page again meanwhile checks @stopped after its write
+ * and unregisters it (pvclock_cp_poll()).
  */
 static int pvclock_crash(struct notifier_block *nb, unsigned long action,
 			 void *data)
@@ -510,6 +510,13 @@ static void pvclock_cp_poll(void)
 	if (pvc.cp_valid ||
 	    (s64)(r.ns - pvc.registered_at) > (s64)PVCLOCK_CP_RETRY_NS) {
 		ret = pvclock_cp_register();
+		/*
+		 * A crash on another CPU may have unregistered the page since
+		 * the check above: unregister it again.
+		 */
+		smp_mb();
+		if (READ_ONCE(pvc.stopped))
+			pvclock_cp_write(0);
 		pvc.registrations++;
 		pvc.registered_at = r.ns;
 		if (pvc.cp_valid)

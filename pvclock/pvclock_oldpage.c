@@ -18,6 +18,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/kvm_para.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -90,10 +91,20 @@ static int __init oldpage_init(void)
 		       gpa);
 		return -EINVAL;
 	}
-	/* Not RAM of this kernel: memremap() maps it, and refuses RAM. */
+	/*
+	 * Never RAM of this kernel (memremap() would hand out its direct map,
+	 * and the pattern would land in memory in use): the frame must have
+	 * been kept out of it (memmap=, or a crash kernel's own memory).
+	 */
+	if (region_intersects(gpa, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("%#llx is RAM of this kernel: boot it with memmap=4K$%#llx\n",
+		       gpa, gpa);
+		return -EINVAL;
+	}
 	frame = memremap(gpa, PAGE_SIZE, MEMREMAP_WB);
 	if (!frame) {
-		pr_err("cannot map %#llx (RAM of this kernel?)\n", gpa);
+		pr_err("cannot map %#llx\n", gpa);
 		return -ENOMEM;
 	}
 	cp = (struct kvm_clock_page *)frame;

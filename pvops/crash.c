@@ -124,8 +124,8 @@ void pvops_unregister_crash_notifier(struct notifier_block *nb)
 {
 	mutex_lock(&pvops_crash_mutex);
 	/* Waits for a callback in progress (synchronize_rcu()). */
-	atomic_notifier_chain_unregister(&pvops_crash_chain, nb);
-	if (!--pvops_crash_users && !pvops_crash_stuck)
+	if (!WARN_ON(atomic_notifier_chain_unregister(&pvops_crash_chain, nb)) &&
+	    !--pvops_crash_users && !pvops_crash_stuck)
 		pvops_crash_unhook();
 	mutex_unlock(&pvops_crash_mutex);
 }

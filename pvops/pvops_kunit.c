@@ -324,12 +324,23 @@ static void kt_unregister(struct kunit *test, struct pvops_backend *b)
 
 static int kt_ftrace_unregistered;
 
+/*
+ * The ops are static: empty their filter rather than free it
+ * (ftrace_free_filter() leaves the ops pointing at the freed hash, which a
+ * second run of the suite would use). Never while ftrace may still use it.
+ */
+static void kt_ftrace_reset(struct ftrace_ops *ops)
+{
+	ftrace_set_filter(ops, NULL, 0, 1);
+}
+
 static void kt_ftrace_release(struct kunit_resource *res)
 {
 	struct ftrace_ops *ops = res->data;
 
 	kt_ftrace_unregistered = unregister_ftrace_function(ops);
-	ftrace_free_filter(ops);
+	if (!kt_ftrace_unregistered)
+		kt_ftrace_reset(ops);
 }
 
 /* Hook @ip with @ops, undone when the test ends if not before. */
@@ -342,14 +353,14 @@ static int kt_ftrace_register(struct kunit *test, struct ftrace_ops *ops,
 		return ret;
 	ret = register_ftrace_function(ops);
 	if (ret) {
-		ftrace_free_filter(ops);
+		kt_ftrace_reset(ops);
 		return ret;
 	}
 	if (kunit_alloc_resource(test, kt_res_init, kt_ftrace_release,
 				 GFP_KERNEL, ops))
 		return 0;
-	unregister_ftrace_function(ops);
-	ftrace_free_filter(ops);
+	if (!unregister_ftrace_function(ops))
+		kt_ftrace_reset(ops);
 	return -ENOMEM;
 }
 

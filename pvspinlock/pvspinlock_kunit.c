@@ -419,7 +419,8 @@ static int kt_waiter_fn(void *data)
 			break;
 	}
 	local_irq_restore(flags);
-	complete(&w->done);
+	/* For every waiter: the case's own wait and kt_wait_done() both. */
+	complete_all(&w->done);
 	return 0;
 }
 

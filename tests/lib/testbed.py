@@ -396,8 +396,8 @@ def classify(folder):
             False)
     if b.seen('L1-LOG-DIRTY'):
         return ('l1-log-dirty', "L1's kernel log had a WARN, BUG, oops, lockup or RCU "
-                'stall while L2 ran (%s)' % (b.arg('L1-LOG-DIRTY') or '').split(' ')[0] +
-                ' lines)', False)
+                'stall while L2 ran (%s lines)' % (b.arg('L1-LOG-DIRTY') or '?').split(' ')[0],
+                False)
     return 'test-failed', 'exit %s: a test failed' % b.exit, False
 
 
