@@ -69,7 +69,6 @@ static void testbe_lock_kick(int cpu)
 
 static struct pvops_backend testbe = {
 	.name = "testbe",
-	.owner = THIS_MODULE,
 	.flush_tlb_multi = testbe_flush_tlb_multi,
 	.lock_wait = testbe_lock_wait,
 	.lock_kick = testbe_lock_kick,

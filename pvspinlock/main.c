@@ -227,7 +227,6 @@ static void pvspinlock_kick(int cpu)
 
 static struct pvops_backend pvspinlock_backend = {
 	.name		= PVSPINLOCK_NAME,
-	.owner		= THIS_MODULE,
 	.host_features	= PVOPS_CAP_LOCK_WAIT | PVOPS_CAP_LOCK_KICK,
 	.lock_wait	= pvspinlock_wait,
 	.lock_kick	= pvspinlock_kick,

@@ -184,7 +184,6 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 
 static struct pvops_backend pvtlb_backend = {
 	.name = KBUILD_MODNAME,
-	.owner = THIS_MODULE,
 	.host_features = PVOPS_CAP_FLUSH_TLB,
 	.flush_tlb_multi = pvtlb_flush_tlb_multi,
 };

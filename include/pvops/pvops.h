@@ -14,7 +14,6 @@
 
 struct cpumask;
 struct flush_tlb_info;
-struct module;
 struct notifier_block;
 struct seq_file;
 
@@ -87,8 +86,6 @@ struct pvops_host_abi {
 /**
  * struct pvops_backend - an implementation of one or more paravirt ops
  * @name: unique name, shown and written in sysfs (not "native" or "kvm")
- * @owner: unused: nothing reads it (the backend's module is pinned by the
- *	pvops symbols it uses); kept while backends still set it
  * @host_features: capabilities the host must offer (PVOPS_CAP_*);
  *	registration fails with -ENODEV otherwise
  * @kvm_features: KVM_FEATURE_* bits (CPUID 0x40000001) the host must offer
@@ -103,7 +100,6 @@ struct pvops_host_abi {
  */
 struct pvops_backend {
 	const char *name;
-	struct module *owner;
 	u32 host_features;
 	u32 kvm_features;
 	void (*flush_tlb_multi)(const struct cpumask *cpus,
