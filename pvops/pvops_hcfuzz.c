@@ -39,7 +39,7 @@
  * Every msr_every calls a kthread also writes MSR_KVM_CLOCK_PAGE (one
  * kthread at a time; the MSR is VM state): garbage the host must refuse
  * with #GP (reserved bits, bit 0 clear with others set, beyond MAXPHYADDR,
- * no memory there, a read-only BIOS page), then a valid registration of a
+ * no memory there), then a valid registration of a
  * page of this module's own, which the host must fill in before the WRMSR
  * retires, garbage again (refused, the registration kept), and 0, which
  * unregisters it. No registration ever names memory the kernel uses: only
@@ -125,8 +125,6 @@
 
 /* Addresses within MAXPHYADDR that no resource of this guest claims. */
 #define HCFUZZ_MAX_UNBACKED	3
-/* The last page below 4 GiB: the BIOS, read-only memory, on QEMU's x86 machines. */
-#define HCFUZZ_BIOS_GPA		0xfffff000ULL
 
 static uint seconds = 20;
 module_param(seconds, uint, 0444);
@@ -211,7 +209,6 @@ static u32 hcfuzz_max_apic;
 static u64 hcfuzz_beyond_pa;
 static u64 hcfuzz_unbacked[HCFUZZ_MAX_UNBACKED];
 static unsigned int hcfuzz_nr_unbacked;
-static bool hcfuzz_bios_rom;
 static u64 hcfuzz_start_ns, hcfuzz_deadline_ns;
 static atomic64_t hcfuzz_issued;
 static atomic_t hcfuzz_reports;
@@ -677,10 +674,11 @@ static u64 hcfuzz_msr_garbage(struct rnd_state *rnd)
 	case 7:
 		return ~0ULL & ~(u64)KVM_MSR_ENABLED;
 	case 8:
-		if (hcfuzz_bios_rom)
-			return HCFUZZ_BIOS_GPA | KVM_MSR_ENABLED;	/* read-only */
-		fallthrough;
 	case 9:
+		/*
+		 * Not the BIOS page below 4 GiB: QEMU's microvm maps it writable
+		 * (the host took it), and the host would write a clock page there.
+		 */
 		if (hcfuzz_nr_unbacked)
 			return hcfuzz_unbacked[(r >> 8) % hcfuzz_nr_unbacked] | KVM_MSR_ENABLED;
 		fallthrough;
@@ -972,9 +970,6 @@ static void hcfuzz_setup(void)
 	for (i = 0; i < ARRAY_SIZE(candidates); i++)
 		if (hcfuzz_unclaimed(candidates[i]))
 			hcfuzz_unbacked[hcfuzz_nr_unbacked++] = candidates[i];
-	/* Not the kernel's memory, whatever else it is. */
-	hcfuzz_bios_rom = region_intersects(HCFUZZ_BIOS_GPA, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
-					    IORES_DESC_NONE) == REGION_DISJOINT;
 }
 
 static int __init hcfuzz_init(void)
