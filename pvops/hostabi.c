@@ -28,7 +28,9 @@
  * (KVM_HC_FLUSH_TLB) with the first; the lock wait (KVM_HC_LOCK_WAIT) and
  * kick (KVM_HC_KICK_CPU) with the second and KVM_FEATURE_PV_UNHALT, which
  * gates the kick (a wait that no kick can end is no capability); the clock
- * page (MSR_KVM_CLOCK_PAGE) with the third.
+ * page (MSR_KVM_CLOCK_PAGE) with the third. Ranges in the flush
+ * (KVM_FLUSH_TLB_RANGE) with KVM_FEATURE_PV_FLUSH_TLB_RANGE and the first:
+ * on its own that bit offers nothing.
  *
  * Return: 0 when CPUID offers the KVM ABI (it may offer no capability:
  * KVM_FEATURE_PV_LOCK_WAIT without KVM_FEATURE_PV_UNHALT); -ENODEV when it
@@ -45,6 +47,8 @@ int pvops_host_abi_select(u32 kvm_features, struct pvops_host_abi *abi)
 	if (kvm_features & BIT(KVM_FEATURE_PV_FLUSH_TLB_HC)) {
 		abi->caps |= PVOPS_CAP_FLUSH_TLB;
 		abi->hc_flush_tlb = KVM_HC_FLUSH_TLB;
+		if (kvm_features & BIT(KVM_FEATURE_PV_FLUSH_TLB_RANGE))
+			abi->caps |= PVOPS_CAP_FLUSH_TLB_RANGE;
 	}
 	if ((kvm_features & BIT(KVM_FEATURE_PV_LOCK_WAIT)) &&
 	    (kvm_features & BIT(KVM_FEATURE_PV_UNHALT))) {

@@ -25,6 +25,7 @@ static const char * const pvops_cap_names[] = {
 	[ilog2(PVOPS_CAP_LOCK_WAIT)]	= "lock_wait",
 	[ilog2(PVOPS_CAP_LOCK_KICK)]	= "lock_kick",
 	[ilog2(PVOPS_CAP_CLOCK)]	= "clock",
+	[ilog2(PVOPS_CAP_FLUSH_TLB_RANGE)] = "flush_tlb_range",
 };
 
 /**

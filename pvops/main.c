@@ -42,6 +42,7 @@ static const char * const pvops_feature_names[] = {
 	[KVM_FEATURE_PV_FLUSH_TLB_HC]		= "pv_flush_tlb_hc",
 	[KVM_FEATURE_PV_LOCK_WAIT]		= "pv_lock_wait",
 	[KVM_FEATURE_PV_CLOCK_PAGE]		= "pv_clock_page",
+	[KVM_FEATURE_PV_FLUSH_TLB_RANGE]	= "pv_flush_tlb_range",
 	[KVM_FEATURE_CLOCKSOURCE_STABLE_BIT]	= "clocksource_stable",
 };
 

@@ -76,20 +76,22 @@ static void pvops_test_feature_names(struct kunit *test)
 			   "pv_lock_wait");
 	KUNIT_EXPECT_STREQ(test, pvops_kvm_feature_name(KVM_FEATURE_PV_CLOCK_PAGE),
 			   "pv_clock_page");
-	/* Bit 8 was never assigned; 21 is not yet; 64 is out of range. */
+	KUNIT_EXPECT_STREQ(test, pvops_kvm_feature_name(KVM_FEATURE_PV_FLUSH_TLB_RANGE),
+			   "pv_flush_tlb_range");
+	/* Bit 8 was never assigned; 22 is not yet; 64 is out of range. */
 	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(8));
-	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(21));
+	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(22));
 	KUNIT_EXPECT_NULL(test, pvops_kvm_feature_name(64));
 }
 
 static void pvops_test_format_list(struct kunit *test)
 {
 	char buf[128];
-	u32 f = BIT(KVM_FEATURE_PV_TLB_FLUSH) | BIT(KVM_FEATURE_PV_UNHALT) | BIT(21);
+	u32 f = BIT(KVM_FEATURE_PV_TLB_FLUSH) | BIT(KVM_FEATURE_PV_UNHALT) | BIT(22);
 	int len;
 
 	len = pvops_format_features(buf, sizeof(buf), f);
-	KUNIT_EXPECT_STREQ(test, buf, "pv_unhalt pv_tlb_flush bit21");
+	KUNIT_EXPECT_STREQ(test, buf, "pv_unhalt pv_tlb_flush bit22");
 	KUNIT_EXPECT_EQ(test, len, (int)strlen(buf));
 
 	len = pvops_format_features(buf, sizeof(buf), 0);
@@ -122,6 +124,7 @@ static void pvops_test_format_truncates(struct kunit *test)
 #define KT_KVM_FLUSH	BIT(KVM_FEATURE_PV_FLUSH_TLB_HC)
 #define KT_KVM_WAIT	BIT(KVM_FEATURE_PV_LOCK_WAIT)
 #define KT_KVM_CLOCK	BIT(KVM_FEATURE_PV_CLOCK_PAGE)
+#define KT_KVM_RANGE	BIT(KVM_FEATURE_PV_FLUSH_TLB_RANGE)
 #define KT_UNHALT	BIT(KVM_FEATURE_PV_UNHALT)
 /* What a stock KVM offers: the usual bits, no KVM ABI bit. */
 #define KT_BASE		(BIT(KVM_FEATURE_CLOCKSOURCE2) | BIT(KVM_FEATURE_STEAL_TIME) | \
@@ -140,6 +143,11 @@ static void pvops_test_format_truncates(struct kunit *test)
 #define KT_KVM_ALL_CLOCK	{ .abi = PVOPS_ABI_KVM, \
 				  .caps = PVOPS_CAP_FLUSH_TLB | KT_LOCK_CAPS | \
 					  PVOPS_CAP_CLOCK, \
+				  .hc_flush_tlb = 13, .hc_lock_wait = 14, \
+				  .hc_lock_kick = 5, .msr_clock_page = 0x4b564d09 }
+#define KT_KVM_ALL_RANGE	{ .abi = PVOPS_ABI_KVM, \
+				  .caps = PVOPS_CAP_FLUSH_TLB | KT_LOCK_CAPS | \
+					  PVOPS_CAP_CLOCK | PVOPS_CAP_FLUSH_TLB_RANGE, \
 				  .hc_flush_tlb = 13, .hc_lock_wait = 14, \
 				  .hc_lock_kick = 5, .msr_clock_page = 0x4b564d09 }
 #define KT_KVM_CLOCK_ONLY	{ .abi = PVOPS_ABI_KVM, .caps = PVOPS_CAP_CLOCK, \
@@ -178,7 +186,10 @@ static void pvops_test_abi_kvm(struct kunit *test)
 {
 	static const struct kt_abi_case cases[] = {
 		{ "6.12 series", KT_BASE | KT_UNHALT | KT_KVM_FLUSH | KT_KVM_WAIT |
-		  KT_KVM_CLOCK, 0, KT_KVM_ALL_CLOCK },
+		  KT_KVM_CLOCK | KT_KVM_RANGE, 0, KT_KVM_ALL_RANGE },
+		/* A host of the series before ranges (hostside 0014). */
+		{ "6.12 series, no range", KT_BASE | KT_UNHALT | KT_KVM_FLUSH |
+		  KT_KVM_WAIT | KT_KVM_CLOCK, 0, KT_KVM_ALL_CLOCK },
 		/* Its VMM may leave the clock page's opt-in bit out. */
 		{ "6.12 series, no clock page", KT_BASE | KT_UNHALT | KT_KVM_FLUSH |
 		  KT_KVM_WAIT, 0, KT_KVM_ALL },
@@ -195,8 +206,11 @@ static void pvops_test_abi_none(struct kunit *test)
 		{ "stock host", KT_BASE | KT_UNHALT, -ENODEV, KT_NONE },
 		{ "no bits at all", 0, -ENODEV, KT_NONE },
 		/* Bits next to the KVM ABI's are none of its. */
-		{ "bits 17 and 21", KT_BASE | KT_UNHALT |
-		  BIT(KVM_FEATURE_MIGRATION_CONTROL) | BIT(21), -ENODEV, KT_NONE },
+		{ "bits 17 and 22", KT_BASE | KT_UNHALT |
+		  BIT(KVM_FEATURE_MIGRATION_CONTROL) | BIT(22), -ENODEV, KT_NONE },
+		/* Ranges in a flush the host does not offer are nothing. */
+		{ "range bit alone", KT_BASE | KT_UNHALT | KT_KVM_RANGE, -ENODEV,
+		  KT_NONE },
 	};
 
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
@@ -219,6 +233,8 @@ static void pvops_test_abi_partial(struct kunit *test)
 		  KT_KVM_LOCK_ONLY },
 		{ "clock page only", KT_BASE | KT_UNHALT | KT_KVM_CLOCK, 0,
 		  KT_KVM_CLOCK_ONLY },
+		{ "range without the flush", KT_BASE | KT_UNHALT | KT_KVM_CLOCK |
+		  KT_KVM_RANGE, 0, KT_KVM_CLOCK_ONLY },
 	};
 
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
@@ -252,7 +268,9 @@ static void pvops_test_cap_names(struct kunit *test)
 			   "lock_kick");
 	KUNIT_EXPECT_STREQ(test, pvops_host_feature_name(ilog2(PVOPS_CAP_CLOCK)),
 			   "clock");
-	KUNIT_EXPECT_NULL(test, pvops_host_feature_name(ilog2(PVOPS_CAP_CLOCK) + 1));
+	KUNIT_EXPECT_STREQ(test, pvops_host_feature_name(ilog2(PVOPS_CAP_FLUSH_TLB_RANGE)),
+			   "flush_tlb_range");
+	KUNIT_EXPECT_NULL(test, pvops_host_feature_name(ilog2(PVOPS_CAP_FLUSH_TLB_RANGE) + 1));
 	KUNIT_EXPECT_NULL(test, pvops_host_feature_name(32));
 }
 

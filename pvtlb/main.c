@@ -8,6 +8,7 @@
  *
  *   /sys/module/pvtlb/parameters/policy         hypercall|hybrid|kvm|native
  *   /sys/module/pvtlb/parameters/hybrid_signal  preempted|running
+ *   /sys/module/pvtlb/parameters/ranges         Y|N
  *   /sys/kernel/debug/pvtlb/stats               counters
  *   tracepoint pvtlb:pvtlb_flush                one event per flush
  */
@@ -73,6 +74,12 @@ static char pvtlb_load_policy[16] = "hypercall";
 static bool pvtlb_live;
 /* The flush's hypercall number in the host's ABI; set before registering. */
 static unsigned int pvtlb_hc __ro_after_init;
+/* The host takes a range (PVOPS_CAP_FLUSH_TLB_RANGE); set at load. */
+static bool pvtlb_host_ranges __ro_after_init;
+/* Give it the range of a small flush; otherwise every target flushes all. */
+static bool pvtlb_ranges = true;
+module_param_named(ranges, pvtlb_ranges, bool, 0644);
+MODULE_PARM_DESC(ranges, "Y (default): a flush of a few pages makes the targets invalidate only those, where the host offers ranges (host_features flush_tlb_range); N: every target flushes its whole TLB");
 static DEFINE_MUTEX(pvtlb_policy_lock);
 
 /* Counters, per CPU, summed when read. */
@@ -81,6 +88,7 @@ struct pvtlb_stats {
 	u64 targets;		/* remote CPUs in their masks */
 	u64 hypercalls;		/* flush hypercalls made */
 	u64 memory_form;	/* of those, with the bitmap in memory */
+	u64 ranges;		/* of those, with a range (KVM_FLUSH_TLB_RANGE) */
 	u64 ipis_avoided;	/* targets flushed by hypercall */
 	u64 ipi_targets;	/* targets left to the original (hybrid) */
 	u64 fallbacks;		/* flushes done by the original after an error */
@@ -105,12 +113,16 @@ static bool pvtlb_by_hypercall(int cpu, int signal)
 
 /*
  * pv_ops.mmu.flush_tlb_multi: flush @cpus (this CPU too if it is in the
- * mask) for @info. The host's flush is a full flush of the target's guest
- * TLB and paging-structure caches: it covers every range, freed page tables
- * included, and remote CPUs in lazy TLB mode too (native_flush_tlb_multi()
- * skips those when no page table was freed; a module cannot read that
- * state, and a lazy vCPU is mostly idle: not running, so the host only
- * marks it to flush at its next entry). This CPU, and the remote targets
+ * mask) for @info. Without a range, the host's flush is a full flush of
+ * the target's guest TLB and paging-structure caches: it covers every
+ * range, freed page tables included. With one (a flush of at most
+ * KVM_FLUSH_TLB_MAX_NR entries that freed no page table, and a host that
+ * offers ranges), each target invalidates only the range's addresses, as
+ * native_flush_tlb_multi()'s INVLPGs would. Either covers remote CPUs in
+ * lazy TLB mode too (native_flush_tlb_multi() skips those when no page
+ * table was freed; a module cannot read that state, and a lazy vCPU is
+ * mostly idle: not running, so the host only marks it to flush at its next
+ * entry, without waking it). This CPU, and the remote targets
  * left to IPIs, are flushed by the original function, which updates their
  * per-CPU TLB generation; a target flushed by the host catches up on its
  * generation with a full flush at its next flush or switch.
@@ -122,6 +134,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 	struct pvtlb_stats *st = &pc->stats;
 	unsigned int n = 0, nipi = 0, targets = 0;
 	struct pvtlb_flush_args args;
+	struct pvtlb_range range;
 	int this = smp_processor_id();
 	int signal = -1;
 	long ret = 0;
@@ -156,6 +169,11 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 	if (n) {
 		ret = pvtlb_pack(pc->ids, n, pc->bitmap, &args);
 		if (!ret) {
+			if (pvtlb_host_ranges && READ_ONCE(pvtlb_ranges)) {
+				pvtlb_info_range(info, &range);
+				if (!pvtlb_pack_range(&range, &args.a3))
+					st->ranges++;
+			}
 			ret = pvops_hypercall(pvtlb_hc, args.a0, args.a1,
 					      args.a2, args.a3);
 			st->hypercalls++;
@@ -265,8 +283,8 @@ module_param_cb(hybrid_signal, &signal_ops, NULL, 0644);
 MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted, running, or auto (default auto: running if the original is the kernel's KVM flush, else preempted)");
 
 static const char * const pvtlb_stat_names[] = {
-	"flushes", "targets", "hypercalls", "memory_form", "ipis_avoided",
-	"ipi_targets", "fallbacks",
+	"flushes", "targets", "hypercalls", "memory_form", "ranges",
+	"ipis_avoided", "ipi_targets", "fallbacks",
 };
 
 static_assert(sizeof(struct pvtlb_stats) == sizeof(u64) * ARRAY_SIZE(pvtlb_stat_names));
@@ -324,6 +342,7 @@ static int __init pvtlb_init(void)
 	if (!strcmp(pvops_op_original_impl(PVOPS_OP_FLUSH_TLB_MULTI), PVOPS_IMPL_KVM))
 		pvtlb_auto_signal = PVTLB_SIG_RUNNING;
 	pvtlb_hc = pvops_host_abi()->hc_flush_tlb;
+	pvtlb_host_ranges = pvops_host_features() & PVOPS_CAP_FLUSH_TLB_RANGE;
 	ret = pvops_register_backend(&pvtlb_backend);
 	if (ret)
 		goto err_free;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvtlb: packing a set of target vCPUs into the flush hypercall's arguments
- * (KVM_HC_FLUSH_TLB). Shared by pvtlb.ko and its
+ * pvtlb: packing a set of target vCPUs, and a flush's range, into the flush
+ * hypercall's arguments (KVM_HC_FLUSH_TLB). Shared by pvtlb.ko and its
  * KUnit suite.
  */
 #ifndef _PVTLB_PVTLB_H
@@ -19,7 +19,8 @@
  * @a0: bitmap bits 0..63, or the bitmap's guest physical address
  * @a1: bitmap bits 64..127, or the bitmap's length in bits
  * @a2: the APIC ID of bit 0
- * @a3: 0, or KVM_FLUSH_TLB_GPA for the memory form
+ * @a3: 0, or KVM_FLUSH_TLB_GPA for the memory form; with
+ *	KVM_FLUSH_TLB_RANGE, the range too (pvtlb_pack_range())
  */
 struct pvtlb_flush_args {
 	unsigned long a0;
@@ -28,7 +29,26 @@ struct pvtlb_flush_args {
 	unsigned long a3;
 };
 
+/**
+ * struct pvtlb_range - what a flush covers (of its struct flush_tlb_info)
+ * @start: the first address
+ * @end: the end, exclusive; TLB_FLUSH_ALL for everything
+ * @stride_shift: log2 of the distance between entries (PAGE_SHIFT,
+ *	PMD_SHIFT or PUD_SHIFT)
+ * @freed_tables: page tables were freed: the paging-structure caches must go
+ */
+struct pvtlb_range {
+	unsigned long start;
+	unsigned long end;
+	unsigned int stride_shift;
+	bool freed_tables;
+};
+
+struct flush_tlb_info;
+
 int pvtlb_pack(const u32 *ids, unsigned int n, unsigned long *bitmap,
 	       struct pvtlb_flush_args *args);
+int pvtlb_pack_range(const struct pvtlb_range *range, unsigned long *a3);
+void pvtlb_info_range(const struct flush_tlb_info *info, struct pvtlb_range *range);
 
 #endif /* _PVTLB_PVTLB_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for pvtlb: packing target APIC IDs into the arguments of the
- * flush hypercall, and the host's answer to what it packs
- * (KVM_HC_FLUSH_TLB).
+ * KUnit tests for pvtlb: packing target APIC IDs, and a flush's range, into
+ * the arguments of the flush hypercall, and the host's answer to what it
+ * packs (KVM_HC_FLUSH_TLB).
  */
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
@@ -128,6 +128,70 @@ static void pvtlb_test_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvtlb_pack(ids, ARRAY_SIZE(ids), b, &a), -E2BIG);
 }
 
+#define KT_VA		0x7f1234560000UL	/* a user address */
+#define KT_RANGE_A3(start, nr, stride) \
+	((start) | ((nr) - 1UL) << KVM_FLUSH_TLB_NR_SHIFT | (stride) | KVM_FLUSH_TLB_RANGE)
+
+struct kt_range_case {
+	const char *what;
+	unsigned long start, end;
+	u8 stride_shift;
+	bool freed_tables;
+	int ret;
+	unsigned long a3;	/* the a3 bits on success */
+};
+
+/*
+ * Ranges as flush_tlb_mm_range() makes them: one entry per stride from
+ * start while below end, the first page-aligned; every stride the ABI has a
+ * code for; 256 entries at most. Anything else is a full flush (-ERANGE),
+ * and a3 stays as it was.
+ */
+static void pvtlb_test_range(struct kunit *test)
+{
+	static const struct kt_range_case cases[] = {
+		{ "one page", KT_VA, KT_VA + PAGE_SIZE, PAGE_SHIFT, false, 0,
+		  KT_RANGE_A3(KT_VA, 1, KVM_FLUSH_TLB_STRIDE_4K) },
+		{ "33 pages (the kernel's default ceiling)", KT_VA, KT_VA + 33 * PAGE_SIZE,
+		  PAGE_SHIFT, false, 0, KT_RANGE_A3(KT_VA, 33, KVM_FLUSH_TLB_STRIDE_4K) },
+		{ "unaligned start: its page", KT_VA + 0x234, KT_VA + 0x234 + PAGE_SIZE,
+		  PAGE_SHIFT, false, 0, KT_RANGE_A3(KT_VA, 1, KVM_FLUSH_TLB_STRIDE_4K) },
+		{ "a part of a last page counts", KT_VA, KT_VA + 2 * PAGE_SIZE + 8,
+		  PAGE_SHIFT, false, 0, KT_RANGE_A3(KT_VA, 3, KVM_FLUSH_TLB_STRIDE_4K) },
+		{ "2M pages", 0x7f0000000000UL, 0x7f0000000000UL + 4 * PMD_SIZE,
+		  PMD_SHIFT, false, 0,
+		  KT_RANGE_A3(0x7f0000000000UL, 4, KVM_FLUSH_TLB_STRIDE_2M) },
+		{ "1G pages", 0x7f0000000000UL, 0x7f0000000000UL + 2 * PUD_SIZE,
+		  PUD_SHIFT, false, 0,
+		  KT_RANGE_A3(0x7f0000000000UL, 2, KVM_FLUSH_TLB_STRIDE_1G) },
+		{ "256 entries", KT_VA, KT_VA + 256 * PAGE_SIZE, PAGE_SHIFT, false, 0,
+		  KT_RANGE_A3(KT_VA, 256, KVM_FLUSH_TLB_STRIDE_4K) },
+		{ "257 entries", KT_VA, KT_VA + 257 * PAGE_SIZE, PAGE_SHIFT, false,
+		  -ERANGE },
+		{ "TLB_FLUSH_ALL", 0, TLB_FLUSH_ALL, PAGE_SHIFT, false, -ERANGE },
+		{ "freed page tables", KT_VA, KT_VA + PAGE_SIZE, PAGE_SHIFT, true,
+		  -ERANGE },
+		{ "empty", KT_VA, KT_VA, PAGE_SHIFT, false, -ERANGE },
+		{ "a stride with no code", KT_VA, KT_VA + PAGE_SIZE, PAGE_SHIFT + 1,
+		  false, -ERANGE },
+	};
+	const struct kt_range_case *c;
+
+	for (c = cases; c < cases + ARRAY_SIZE(cases); c++) {
+		struct pvtlb_range range = {
+			.start = c->start, .end = c->end,
+			.stride_shift = c->stride_shift,
+			.freed_tables = c->freed_tables,
+		};
+		unsigned long a3 = KVM_FLUSH_TLB_GPA;
+
+		KUNIT_EXPECT_EQ_MSG(test, pvtlb_pack_range(&range, &a3), c->ret,
+				    "%s", c->what);
+		KUNIT_EXPECT_EQ_MSG(test, a3, c->ret ? KVM_FLUSH_TLB_GPA :
+				    c->a3 | KVM_FLUSH_TLB_GPA, "%s", c->what);
+	}
+}
+
 /*
  * What the host makes of it: every other online vCPU, packed in registers
  * and in memory, is flushed and counted; the caller alone is refused. The
@@ -140,7 +204,8 @@ static void pvtlb_test_host(struct kunit *test)
 {
 	unsigned int hc = pvops_host_abi()->hc_flush_tlb;
 	unsigned long *b = kt_bitmap(test);
-	long flushed = 0, flushed_mem, self_only = 0;
+	bool ranges = pvops_host_features() & PVOPS_CAP_FLUSH_TLB_RANGE;
+	long flushed = 0, flushed_mem, self_only = 0, ranged = 0, bad_stride = 0;
 	int packed, packed_self;
 	struct pvtlb_flush_args a;
 	unsigned int i, n = 0;
@@ -169,6 +234,14 @@ static void pvtlb_test_host(struct kunit *test)
 	flushed_mem = pvops_hypercall(hc, virt_to_phys(b), KVM_FLUSH_TLB_MAX_BITS,
 				      0, KVM_FLUSH_TLB_GPA);
 
+	/* A range, where the host offers them, and a reserved stride. */
+	if (!packed && ranges) {
+		ranged = pvops_hypercall(hc, a.a0, a.a1, a.a2,
+					 KT_RANGE_A3(KT_VA, 256, KVM_FLUSH_TLB_STRIDE_1G));
+		bad_stride = pvops_hypercall(hc, a.a0, a.a1, a.a2,
+					     KT_RANGE_A3(KT_VA, 1, KVM_FLUSH_TLB_STRIDE_MASK));
+	}
+
 	ids[0] = per_cpu(x86_cpu_to_apicid, self);
 	packed_self = pvtlb_pack(ids, 1, b, &a);
 	if (!packed_self)
@@ -180,6 +253,10 @@ static void pvtlb_test_host(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, flushed_mem, (long)n);
 	KUNIT_ASSERT_EQ(test, packed_self, 0);
 	KUNIT_EXPECT_EQ(test, self_only, (long)-KVM_EINVAL);
+	if (ranges) {
+		KUNIT_EXPECT_EQ(test, ranged, (long)n);
+		KUNIT_EXPECT_EQ(test, bad_stride, (long)-KVM_EINVAL);
+	}
 }
 
 static struct kunit_case pvtlb_test_cases[] = {
@@ -189,6 +266,7 @@ static struct kunit_case pvtlb_test_cases[] = {
 	KUNIT_CASE(pvtlb_test_memory_form),
 	KUNIT_CASE(pvtlb_test_many),
 	KUNIT_CASE(pvtlb_test_limit),
+	KUNIT_CASE(pvtlb_test_range),
 	KUNIT_CASE(pvtlb_test_host),
 	{}
 };

@@ -2,7 +2,7 @@
 /*
  * The host ABI of the pvops guest modules: KVM's own hypercall numbers and
  * MSR_KVM_CLOCK_PAGE, as the host series on Linux 6.12 (hostside,
- * patches 0004, 0007 and 0012) adds them. One CPUID bit of
+ * patches 0004, 0007, 0012 and 0014) adds them. One CPUID bit of
  * KVM_CPUID_FEATURES (0x40000001 EAX) offers each capability; there is no
  * feature query (pvops/hostabi.c). This file is the guest side's one
  * owner of the ABI.
@@ -42,6 +42,10 @@
 #ifndef KVM_FEATURE_PV_LOCK_WAIT
 #define KVM_FEATURE_PV_LOCK_WAIT	19
 #endif
+/* hostside 0014: KVM_HC_FLUSH_TLB takes a range (KVM_FLUSH_TLB_RANGE). */
+#ifndef KVM_FEATURE_PV_FLUSH_TLB_RANGE
+#define KVM_FEATURE_PV_FLUSH_TLB_RANGE	21
+#endif
 
 /*
  * arch/x86/include/uapi/asm/kvm_para.h, hostside 0004: KVM_HC_FLUSH_TLB's
@@ -69,6 +73,34 @@
 #endif
 #ifndef KVM_FLUSH_TLB_MAX_BITS
 #define KVM_FLUSH_TLB_MAX_BITS		4096
+#endif
+
+/*
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside 0014: KVM_HC_FLUSH_TLB's
+ * range, offered by KVM_FEATURE_PV_FLUSH_TLB_RANGE (without it the flag is
+ * a reserved bit: -KVM_EINVAL).
+ *
+ * With KVM_FLUSH_TLB_RANGE in a3, a3 also holds the range: bits 63:12 the
+ * first address, bits 11:4 the number of entries less one (1..
+ * KVM_FLUSH_TLB_MAX_NR entries), bits 3:2 the stride (KVM_FLUSH_TLB_STRIDE_*;
+ * 0xc is reserved). Entry i is the address start + i * stride. a0..a2 and
+ * KVM_FLUSH_TLB_GPA keep their meaning. Each target invalidates its TLB
+ * entries for each entry's address (every PCID, global ones too), as INVLPG
+ * would, before it next runs guest code; paging-structure caches for other
+ * addresses may stay: after freeing page tables, use the full flush. The
+ * host may always flush more. -KVM_EINVAL also for a reserved stride, an
+ * entry that is not canonical, or a range past the end of the address
+ * space; nothing was flushed then.
+ */
+#ifndef KVM_FLUSH_TLB_RANGE
+#define KVM_FLUSH_TLB_RANGE		0x2
+#define KVM_FLUSH_TLB_STRIDE_MASK	0xc
+#define KVM_FLUSH_TLB_STRIDE_4K		0x0
+#define KVM_FLUSH_TLB_STRIDE_2M		0x4
+#define KVM_FLUSH_TLB_STRIDE_1G		0x8
+#define KVM_FLUSH_TLB_NR_SHIFT		4
+#define KVM_FLUSH_TLB_NR_MASK		0xff0
+#define KVM_FLUSH_TLB_MAX_NR		256
 #endif
 
 /*

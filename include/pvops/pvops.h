@@ -42,12 +42,14 @@ enum pvops_op {
  * Capabilities of the host, each offered by a KVM_FEATURE_* bit of CPUID
  * 0x40000001 (pvops_host_features(), struct pvops_backend): the remote TLB
  * flush (KVM_HC_FLUSH_TLB), the lock wait (KVM_HC_LOCK_WAIT) and its kick
- * (KVM_HC_KICK_CPU), the clock page (MSR_KVM_CLOCK_PAGE).
+ * (KVM_HC_KICK_CPU), the clock page (MSR_KVM_CLOCK_PAGE), and ranges in
+ * the remote TLB flush (KVM_FLUSH_TLB_RANGE; only with PVOPS_CAP_FLUSH_TLB).
  */
 #define PVOPS_CAP_FLUSH_TLB	BIT(0)
 #define PVOPS_CAP_LOCK_WAIT	BIT(1)
 #define PVOPS_CAP_LOCK_KICK	BIT(2)
 #define PVOPS_CAP_CLOCK		BIT(3)
+#define PVOPS_CAP_FLUSH_TLB_RANGE	BIT(4)
 
 /**
  * enum pvops_abi - the host ABI the pvops modules speak

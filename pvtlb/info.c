@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvtlb: the range of a flush, read from its struct flush_tlb_info.
+ *
+ * <asm/tlbflush.h> defines struct flush_tlb_info only for code built into
+ * the kernel (#ifndef MODULE): a module gets pointers to it through
+ * pv_ops.mmu.flush_tlb_multi, and is not meant to look inside. pvtlb must,
+ * to give the host a flush's range. So this file, and only this one, is
+ * compiled as if it were not part of a module: the structure it reads is
+ * then the one of the kernel pvtlb is built against, field by field (start,
+ * end, stride_shift and freed_tables are in 6.1 and 6.12 alike), never a
+ * copy of its layout. Nothing here depends on MODULE: no initcall, no
+ * export, no parameter, no THIS_MODULE.
+ */
+#undef MODULE
+#include <asm/tlbflush.h>
+
+#include "pvtlb.h"
+
+/**
+ * pvtlb_info_range() - the range of a flush
+ * @info: the flush, as flush_tlb_multi() gets it
+ * @range: filled in with its start, end, stride and freed_tables
+ */
+void pvtlb_info_range(const struct flush_tlb_info *info, struct pvtlb_range *range)
+{
+	range->start = info->start;
+	range->end = info->end;
+	range->stride_shift = info->stride_shift;
+	range->freed_tables = info->freed_tables;
+}
