@@ -23,7 +23,11 @@
  * not aligned), APIC IDs, bitmap lengths and timeouts at their edges. The
  * other half aim at each call's edges: the flush with its bitmap in
  * registers or in memory, an APIC ID base of 0..4095 and just beyond,
- * lengths at and just over KVM_FLUSH_TLB_MAX_BITS; the lock wait on a byte
+ * lengths at and just over KVM_FLUSH_TLB_MAX_BITS, and, when the host
+ * offers KVM_FEATURE_PV_FLUSH_TLB_RANGE, ranges in a3 at their edges (1 and
+ * KVM_FLUSH_TLB_MAX_NR entries, every stride and the reserved one, first or
+ * last entry at either side of the non-canonical hole, ranges that wrap past
+ * 2^64); the lock wait on a byte
  * it owns with that byte's value or another, and every timeout edge (0, 1,
  * the maximum, one more, all-ones); the kick with APIC IDs 0..4095 and
  * beyond.
@@ -34,7 +38,9 @@
  * run, so for a bitmap or a lock byte there the result is known exactly:
  * the number of vCPUs named but the caller, or the ABI's error; CHANGED for
  * a lock byte that differs from a1. A flush's bitmap in registers is
- * known exactly too. Elsewhere any result the ABI allows for the call.
+ * known exactly too, and so is whether a range is valid. Without
+ * KVM_FEATURE_PV_FLUSH_TLB_RANGE, KVM_FLUSH_TLB_RANGE is a reserved bit like
+ * the others. Elsewhere any result the ABI allows for the call.
  *
  * Every msr_every calls a kthread also writes MSR_KVM_CLOCK_PAGE (one
  * kthread at a time; the MSR is VM state): garbage the host must refuse
@@ -65,7 +71,10 @@
  *             msr_rounds, msr_refused (garbage writes refused with #GP),
  *             msr_registered (valid registrations the host filled in),
  *             msr_unregistered, msr_busy (rounds skipped: another
- *             registration), msr_raced (ours replaced meanwhile); then
+ *             registration), msr_raced (ours replaced meanwhile); range
+ *             (on: the host offers range flushes, off), range_calls (flush
+ *             calls with KVM_FLUSH_TLB_RANGE, when on), range_ok (those that
+ *             flushed); then
  *             "NAME calls N ok N" per serviced hypercall and for "other"
  *             (ok: a result >= 0)
  * The first unexpected results are printed in dmesg (at most 10), and at
@@ -88,11 +97,13 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <asm/apic.h>
 #include <asm/msr.h>
@@ -174,6 +185,7 @@ struct hcfuzz_thread {
 	u64 ok[HCFUZZ_MAX_SLOTS];
 	u64 unexpected;
 	u64 exact;
+	u64 range_calls, range_ok;
 	u64 slow;
 	u64 max_ns;
 	u64 end_ns;
@@ -207,6 +219,8 @@ static u32 *hcfuzz_apic;
 static unsigned int hcfuzz_nr_apic;
 static u32 hcfuzz_max_apic;
 static u64 hcfuzz_beyond_pa;
+/* KVM_FEATURE_PV_FLUSH_TLB_RANGE: KVM_FLUSH_TLB_RANGE is no reserved bit. */
+static bool hcfuzz_range;
 static u64 hcfuzz_unbacked[HCFUZZ_MAX_UNBACKED];
 static unsigned int hcfuzz_nr_unbacked;
 static u64 hcfuzz_start_ns, hcfuzz_deadline_ns;
@@ -280,6 +294,44 @@ static bool hcfuzz_in_data(u64 gpa, u64 len)
 	       gpa - hcfuzz_data_pa <= HCFUZZ_DATA_SIZE - len;
 }
 
+/* Whether this kernel's linear addresses have @addr as a canonical one. */
+static bool hcfuzz_canonical(u64 addr)
+{
+	return __is_canonical_address(addr, pgtable_l5_enabled() ? 57 : 48);
+}
+
+/* The stride of a KVM_FLUSH_TLB_RANGE a3, as a shift; 0 for the reserved one. */
+static unsigned int hcfuzz_range_shift(unsigned long a3)
+{
+	switch (a3 & KVM_FLUSH_TLB_STRIDE_MASK) {
+	case KVM_FLUSH_TLB_STRIDE_4K:
+		return 12;
+	case KVM_FLUSH_TLB_STRIDE_2M:
+		return 21;
+	case KVM_FLUSH_TLB_STRIDE_1G:
+		return 30;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Whether the range in @a3 (with KVM_FLUSH_TLB_RANGE) is valid from this
+ * 64-bit caller: a stride that is not reserved, no wrap past 2^64, every
+ * entry canonical. The first and the last entry tell: a range spans less
+ * than 2^38 bytes, far less than the non-canonical hole.
+ */
+static bool hcfuzz_range_valid(unsigned long a3)
+{
+	unsigned int shift = hcfuzz_range_shift(a3);
+	u64 start = a3 & PAGE_MASK, last;
+	u64 nr = ((a3 & KVM_FLUSH_TLB_NR_MASK) >> KVM_FLUSH_TLB_NR_SHIFT) + 1;
+
+	if (!shift || check_add_overflow(start, (nr - 1) << shift, &last))
+		return false;
+	return hcfuzz_canonical(start) && hcfuzz_canonical(last);
+}
+
 /*
  * Whether the ABI (include/pvops/abi.h, hypercalls.rst of hostside 0004)
  * allows @ret for this call from CPL 0 of a VM that is not nested and has
@@ -291,12 +343,18 @@ static bool hcfuzz_flush_allowed(const struct hcfuzz_thread *t, long ret, bool *
 {
 	static const long flush_errors[] = { -KVM_EINVAL, -KVM_EFAULT };
 	const unsigned long *a = t->a;
-	unsigned long bytes;
+	unsigned long bytes, flags = a[3];
 
 	*exact = true;
-	if (a[3] & ~KVM_FLUSH_TLB_GPA)
+	/* With a range, every bit of a3 means something; it is checked first. */
+	if (hcfuzz_range && (flags & KVM_FLUSH_TLB_RANGE)) {
+		if (!hcfuzz_range_valid(flags))
+			return ret == -KVM_EINVAL;
+		flags &= KVM_FLUSH_TLB_GPA;
+	}
+	if (flags & ~KVM_FLUSH_TLB_GPA)
 		return ret == -KVM_EINVAL;
-	if (!(a[3] & KVM_FLUSH_TLB_GPA))
+	if (!(flags & KVM_FLUSH_TLB_GPA))
 		return ret == hcfuzz_flush_expect(a, 128, a[2], t->self_apic);
 	if (a[0] & 7)
 		return ret == -KVM_EINVAL;
@@ -492,7 +550,73 @@ static unsigned long hcfuzz_value(struct rnd_state *rnd)
 	}
 }
 
-/* A flush's bitmap in registers: the vCPUs (base 0), one bit, none, all. */
+/*
+ * A range for a3 (KVM_FLUSH_TLB_RANGE and the range's bits) at its edges: 1,
+ * 2, KVM_FLUSH_TLB_MAX_NR - 1 or KVM_FLUSH_TLB_MAX_NR entries or any number,
+ * every stride (the reserved one too), and a first address that is this
+ * module's data, 0, the last page below the non-canonical hole or the first
+ * above it (so that the last entry may cross it), the first canonical page
+ * of the upper half or the one below it, the last page or 1G of the address
+ * space (so that the range may wrap), or random.
+ */
+static unsigned long hcfuzz_draw_range(struct rnd_state *rnd)
+{
+	u64 hole = BIT_ULL(pgtable_l5_enabled() ? 56 : 47);
+	u32 r = prandom_u32_state(rnd);
+	unsigned long start, nr;
+
+	switch (r % 10) {
+	case 0:
+		start = (unsigned long)hcfuzz_data;
+		break;
+	case 1:
+		start = 0;
+		break;
+	case 2:
+		start = hole - PAGE_SIZE;
+		break;
+	case 3:
+		start = hole;
+		break;
+	case 4:
+		start = -hole;
+		break;
+	case 5:
+		start = -hole - PAGE_SIZE;
+		break;
+	case 6:
+		start = -PAGE_SIZE;
+		break;
+	case 7:
+		start = -SZ_1G;
+		break;
+	default:
+		start = hcfuzz_rnd64(rnd);
+	}
+	switch ((r >> 4) % 5) {
+	case 0:
+		nr = 1;
+		break;
+	case 1:
+		nr = 2;
+		break;
+	case 2:
+		nr = KVM_FLUSH_TLB_MAX_NR - 1;
+		break;
+	case 3:
+		nr = KVM_FLUSH_TLB_MAX_NR;
+		break;
+	default:
+		nr = 1 + (r >> 8) % KVM_FLUSH_TLB_MAX_NR;
+	}
+	return (start & PAGE_MASK) | (nr - 1) << KVM_FLUSH_TLB_NR_SHIFT |
+	       (r >> 16 & KVM_FLUSH_TLB_STRIDE_MASK) | KVM_FLUSH_TLB_RANGE;
+}
+
+/*
+ * A flush's bitmap in registers: the vCPUs (base 0), one bit, none, all;
+ * half of the time with a range, when the host offers them.
+ */
 static void hcfuzz_draw_flush(struct hcfuzz_thread *t, u32 r)
 {
 	unsigned long vcpus = 0;
@@ -503,6 +627,8 @@ static void hcfuzz_draw_flush(struct hcfuzz_thread *t, u32 r)
 			vcpus |= BIT(hcfuzz_apic[i]);
 	t->a[2] = (r & 2) ? 0 : hcfuzz_apic_id(&t->rnd);
 	t->a[3] = (r & 4) ? KVM_FLUSH_TLB_GPA : 0;
+	if (hcfuzz_range && (r & 0x40))
+		t->a[3] |= hcfuzz_draw_range(&t->rnd);
 	if (!(r & 0x38))
 		t->a[3] = hcfuzz_value(&t->rnd);	/* reserved flags, mostly */
 	if (t->a[3] & KVM_FLUSH_TLB_GPA) {
@@ -795,6 +921,12 @@ static int hcfuzz_fn(void *data)
 		WRITE_ONCE(t->calls[slot], t->calls[slot] + 1);
 		if (ret >= 0)
 			WRITE_ONCE(t->ok[slot], t->ok[slot] + 1);
+		if (hcfuzz_range && t->nr == KVM_HC_FLUSH_TLB &&
+		    (t->a[3] & KVM_FLUSH_TLB_RANGE)) {
+			WRITE_ONCE(t->range_calls, t->range_calls + 1);
+			if (ret > 0)
+				WRITE_ONCE(t->range_ok, t->range_ok + 1);
+		}
 		if (!hcfuzz_allowed(t, ret, &exact)) {
 			WRITE_ONCE(t->unexpected, t->unexpected + 1);
 			hcfuzz_report(t, ret);
@@ -867,6 +999,7 @@ static int summary_show(struct seq_file *m, void *unused)
 {
 	u64 calls_by[HCFUZZ_MAX_SLOTS] = {}, ok[HCFUZZ_MAX_SLOTS] = {};
 	u64 total = 0, unexpected = 0, exact = 0, slow = 0, max_ns = 0, end = 0;
+	u64 range_calls = 0, range_ok = 0;
 	unsigned int i, s, idle = 0;
 
 	for (i = 0; i < hcfuzz_nr; i++) {
@@ -882,6 +1015,8 @@ static int summary_show(struct seq_file *m, void *unused)
 		idle += !n;
 		unexpected += READ_ONCE(t->unexpected);
 		exact += READ_ONCE(t->exact);
+		range_calls += READ_ONCE(t->range_calls);
+		range_ok += READ_ONCE(t->range_ok);
 		slow += READ_ONCE(t->slow);
 		max_ns = max(max_ns, READ_ONCE(t->max_ns));
 		end = max(end, READ_ONCE(t->end_ns) ?: ktime_get_ns());
@@ -902,6 +1037,9 @@ static int summary_show(struct seq_file *m, void *unused)
 	seq_printf(m, "msr_unregistered %llu\n", READ_ONCE(hcfuzz_msr.unregistered));
 	seq_printf(m, "msr_busy %llu\n", READ_ONCE(hcfuzz_msr.busy));
 	seq_printf(m, "msr_raced %llu\n", READ_ONCE(hcfuzz_msr.raced));
+	seq_printf(m, "range %s\n", hcfuzz_range ? "on" : "off");
+	seq_printf(m, "range_calls %llu\n", range_calls);
+	seq_printf(m, "range_ok %llu\n", range_ok);
 	for (s = 0; s <= HCFUZZ_NR_HCS; s++)
 		seq_printf(m, "%s calls %llu ok %llu\n", hcfuzz_name(s), calls_by[s], ok[s]);
 	return 0;
@@ -996,6 +1134,7 @@ static int __init hcfuzz_init(void)
 	hcfuzz_data_pa = virt_to_phys(hcfuzz_data);
 	hcfuzz_cp_pa = virt_to_phys(hcfuzz_cp);
 	hcfuzz_beyond_pa = BIT_ULL(boot_cpu_data.x86_phys_bits);
+	hcfuzz_range = pvops_kvm_features() & BIT(KVM_FEATURE_PV_FLUSH_TLB_RANGE);
 	hcfuzz_setup();
 	if (!hcfuzz_nr_apic) {
 		hcfuzz_free();

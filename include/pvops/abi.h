@@ -42,10 +42,6 @@
 #ifndef KVM_FEATURE_PV_LOCK_WAIT
 #define KVM_FEATURE_PV_LOCK_WAIT	19
 #endif
-/* hostside 0014: KVM_HC_FLUSH_TLB takes a range (KVM_FLUSH_TLB_RANGE). */
-#ifndef KVM_FEATURE_PV_FLUSH_TLB_RANGE
-#define KVM_FEATURE_PV_FLUSH_TLB_RANGE	21
-#endif
 
 /*
  * arch/x86/include/uapi/asm/kvm_para.h, hostside 0004: KVM_HC_FLUSH_TLB's
@@ -76,30 +72,42 @@
 #endif
 
 /*
- * arch/x86/include/uapi/asm/kvm_para.h, hostside 0014: KVM_HC_FLUSH_TLB's
- * range, offered by KVM_FEATURE_PV_FLUSH_TLB_RANGE (without it the flag is
- * a reserved bit: -KVM_EINVAL).
- *
- * With KVM_FLUSH_TLB_RANGE in a3, a3 also holds the range: bits 63:12 the
- * first address, bits 11:4 the number of entries less one (1..
- * KVM_FLUSH_TLB_MAX_NR entries), bits 3:2 the stride (KVM_FLUSH_TLB_STRIDE_*;
- * 0xc is reserved). Entry i is the address start + i * stride. a0..a2 and
- * KVM_FLUSH_TLB_GPA keep their meaning. Each target invalidates its TLB
- * entries for each entry's address (every PCID, global ones too), as INVLPG
- * would, before it next runs guest code; paging-structure caches for other
- * addresses may stay: after freeing page tables, use the full flush. The
- * host may always flush more. -KVM_EINVAL also for a reserved stride, an
- * entry that is not canonical, or a range past the end of the address
- * space; nothing was flushed then.
+ * arch/x86/include/uapi/asm/kvm_para.h, hostside 0014: a range in a3 with
+ * KVM_FLUSH_TLB_RANGE, offered by KVM_FEATURE_PV_FLUSH_TLB_RANGE (without
+ * it the flag is reserved). a3 bits 63:12 are the first address, bits 11:4
+ * the number of entries minus one (1..KVM_FLUSH_TLB_MAX_NR entries), bits
+ * 3:2 the stride (0xc reserved); entry i is first + i * stride. Each target
+ * invalidates each entry's address as INVLPG would, not the paging-structure
+ * caches of other addresses (after freeing page tables, flush without a
+ * range). -KVM_EINVAL also for the reserved stride, an entry not canonical
+ * for the caller, and a range that wraps past 2^64 (2^32 from 32-bit code).
+ * A halted target is not woken: it flushes before it next runs.
  */
+#ifndef KVM_FEATURE_PV_FLUSH_TLB_RANGE
+#define KVM_FEATURE_PV_FLUSH_TLB_RANGE	21
+#endif
 #ifndef KVM_FLUSH_TLB_RANGE
 #define KVM_FLUSH_TLB_RANGE		0x2
+#endif
+#ifndef KVM_FLUSH_TLB_STRIDE_MASK
 #define KVM_FLUSH_TLB_STRIDE_MASK	0xc
+#endif
+#ifndef KVM_FLUSH_TLB_STRIDE_4K
 #define KVM_FLUSH_TLB_STRIDE_4K		0x0
+#endif
+#ifndef KVM_FLUSH_TLB_STRIDE_2M
 #define KVM_FLUSH_TLB_STRIDE_2M		0x4
+#endif
+#ifndef KVM_FLUSH_TLB_STRIDE_1G
 #define KVM_FLUSH_TLB_STRIDE_1G		0x8
+#endif
+#ifndef KVM_FLUSH_TLB_NR_SHIFT
 #define KVM_FLUSH_TLB_NR_SHIFT		4
+#endif
+#ifndef KVM_FLUSH_TLB_NR_MASK
 #define KVM_FLUSH_TLB_NR_MASK		0xff0
+#endif
+#ifndef KVM_FLUSH_TLB_MAX_NR
 #define KVM_FLUSH_TLB_MAX_NR		256
 #endif
 
