@@ -72,7 +72,7 @@ def host_stats(d, prefix=''):
 # in a column of their own, in that order; every other code counts as
 # "other". The host agent names a reason by its code (exit_xCODE, hex).
 SVM_EXITS = {0x78: 'hlt', 0x81: 'vmmcall', 0x7c: 'msr', 0x400: 'npf', 0x60: 'interrupt',
-             0x7b: 'io', 0x64: 'vintr', 0x77: 'pause'}
+             0x7b: 'io', 0x64: 'vintr', 0x77: 'pause', 0x72: 'cpuid'}
 # The x2APIC MSRs whose writes the tables single out of "msr": an IPI (ICR),
 # an end of interrupt (EOI, when the PV EOI does not spare it), the timer.
 X2APIC_WRITES = {0x830: 'ICR', 0x80b: 'EOI', 0x6e0: 'TSC deadline'}
