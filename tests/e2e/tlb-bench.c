@@ -29,10 +29,12 @@
  *             the reads: the cost a flush has for the CPUs it reaches (the
  *             TLB refills after it included).
  * -b 0 is the reference without remote flushes; so is -r 0 for reader (the
- * readers with no worker ops: their no-flush limit).
+ * readers with no worker ops: their no-flush limit). -k (ptfree) keeps a
+ * touched page at the end of the 2 MiB, so munmap frees no page table: the
+ * control, whose flushes skip the lazy CPUs.
  *
  * usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect|ptfree|reader]
- *                  [-p PAGES] [-i IDLE] [-r RATE] [-m WSET]
+ *                  [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k]
  * (defaults: 2 s, one thread on each other CPU, munmap, 1 page, 1 ms idle,
  * 500 ops/s, 64 MiB).
  * Prints one line (tests/bench/tlb-guest splits it into words), no KTAP:
@@ -168,7 +170,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect|ptfree|reader]\n"
-		"                 [-p PAGES] [-i IDLE] [-r RATE] [-m WSET]\n");
+		"                 [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k]\n");
 	exit(KSFT_FAIL);
 }
 
@@ -189,7 +191,7 @@ static long number(const char *s, long min)
  * lands next to it. The mappings of ptfree go there with
  * MAP_FIXED_NOREPLACE, which fails if anything took the place meanwhile.
  */
-static char *pmd_hole(void)
+static char *pmd_hole(int keep)
 {
 	char *r = mmap(NULL, 2 * PMD_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *a;
@@ -199,6 +201,14 @@ static char *pmd_hole(void)
 	a = (char *)(((uintptr_t)r + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
 	if (munmap(a, PMD_SIZE))
 		ksft_exit_fail_msg("munmap (reservation): %s\n", strerror(errno));
+	/* -k: a page in the same page table keeps it. */
+	if (keep) {
+		r = mmap(a + PMD_SIZE - page_size, page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (r == MAP_FAILED)
+			ksft_exit_fail_msg("mmap (-k): %s\n", strerror(errno));
+		touch(r, 1);
+	}
 	return a;
 }
 
@@ -224,9 +234,9 @@ int main(int argc, char **argv)
 	struct busy *threads;
 	char *e, *p = NULL, *hole = NULL;
 	cpu_set_t cpus;
-	int opt, err, batch, flags;
+	int opt, err, batch, flags, keep = 0;
 
-	while ((opt = getopt(argc, argv, "s:b:o:p:i:r:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:o:p:i:r:m:k")) != -1) {
 		switch (opt) {
 		case 's':
 			secs = strtod(optarg, &e);
@@ -255,6 +265,9 @@ int main(int argc, char **argv)
 		case 'm':
 			wset_mib = number(optarg, 1);
 			break;
+		case 'k':
+			keep = 1;
+			break;
 		default:
 			bad_usage();
 		}
@@ -281,7 +294,7 @@ int main(int argc, char **argv)
 
 	page_size = sysconf(_SC_PAGESIZE);
 	len = pages * page_size;
-	if (op == OP_PTFREE && len > (long)PMD_SIZE)
+	if (op == OP_PTFREE && len > (long)PMD_SIZE - keep * page_size)
 		ksft_exit_fail_msg("ptfree: %ld pages do not fit in 2 MiB\n", pages);
 	if (op == OP_MPROTECT) {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -313,7 +326,7 @@ int main(int argc, char **argv)
 		sched_yield();
 	/* After the threads' stacks are mapped. */
 	if (op == OP_PTFREE)
-		hole = pmd_hole();
+		hole = pmd_hole(keep);
 
 	/* reader: one op at a time on its schedule; the others in batches. */
 	batch = op == OP_READER ? 1 : 64;
