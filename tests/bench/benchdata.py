@@ -13,9 +13,11 @@ One JSON object a part (format 1):
   commit      git rev-parse --short HEAD when the table was made
   boots       [{name, dir, rounds, seconds, cpus}], one a boot
   groups      [{name, reference, bars: [{config, value, ratio, paired,
-              rounds}]}]: the configurations measured side by side, ratio =
-              value / the reference's value in the same group (None where
-              there is no reference)
+              rounds, min, max, paired_min, paired_max}]}]: the
+              configurations measured side by side, ratio = value / the
+              reference's value in the same group (None where there is no
+              reference), min/max: the spread of the rounds' values and
+              paired ratios (None where a table does not give it)
   targets     [{group, config, what, measured, paired, op, limit, met,
               line, line_label}]: the targets of the table's Targets
               section; measured None and met None when there was no result;
@@ -57,10 +59,52 @@ def host_stats(d, prefix=''):
         for name, args in marks(d + '/l1.log'):
             tag, _, rest = args.partition(' ')
             if name == 'HOST-STAT-REPLY' and tag:
-                host[prefix + tag] = {k: int(v) for k, v in KV.findall(rest)}
+                # Numbers but for a word like exit_trace=ok.
+                host[prefix + tag] = {k: int(v) if v.isdigit() else v
+                                      for k, v in KV.findall(rest)}
     except OSError:
         pass
     return host
+
+
+# VM exit codes of AMD's SVM (the APM's VMEXIT codes), named as the kvm_exit
+# event prints them (its "reason" field): the reasons the TLB tables show
+# in a column of their own, in that order; every other code counts as
+# "other". The host agent names a reason by its code (exit_xCODE, hex).
+SVM_EXITS = {0x78: 'hlt', 0x81: 'vmmcall', 0x7c: 'msr', 0x400: 'npf', 0x60: 'interrupt',
+             0x7b: 'io', 0x64: 'vintr', 0x77: 'pause', 0x72: 'cpuid'}
+# The x2APIC MSRs whose writes the tables single out of "msr": an IPI (ICR),
+# an end of interrupt (EOI, when the PV EOI does not spare it), the timer.
+X2APIC_WRITES = {0x830: 'ICR', 0x80b: 'EOI', 0x6e0: 'TSC deadline'}
+
+
+def exit_reasons(reply):
+    """L1's VM exits by reason in a host agent's reply to "HOST-STAT TAG
+    exits" at a window's end (@reply: its {name: value}, as host_stats
+    gives it): {reason: count} with every name of SVM_EXITS, 'other' (the
+    other codes) and 'msr ICR' ... (the writes of X2APIC_WRITES); None when
+    the reply has no such count (no exit_trace=ok: the count was not
+    asked for, or did not start)."""
+    if not reply or reply.get('exit_trace') != 'ok':
+        return None
+    out = dict.fromkeys(SVM_EXITS.values(), 0)
+    out['other'] = 0
+    out.update(('msr ' + n, 0) for n in X2APIC_WRITES.values())
+    for k, v in reply.items():
+        if k.startswith('exit_x'):
+            name = SVM_EXITS.get(int(k[6:], 16), 'other')
+            out[name] += v
+        elif k.startswith('msrw_x') and int(k[6:], 16) in X2APIC_WRITES:
+            out['msr ' + X2APIC_WRITES[int(k[6:], 16)]] += v
+    return out
+
+
+def spread(xs, f='%.0f'):
+    """min-max of @xs (None dropped) with format @f; '-' when empty."""
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return '-'
+    return (f + '-' + f) % (min(xs), max(xs))
 
 
 def commit():
@@ -109,11 +153,17 @@ def boot(name, d, start):
             'seconds': number('seconds'), 'cpus': number('cpus')}
 
 
-def bar(config, value, ref, paired=None, rounds=None):
-    """One configuration's bar: value and its ratio to the reference's."""
+def bar(config, value, ref, paired=None, rounds=None, values=(), paireds=()):
+    """One configuration's bar: value and its ratio to the reference's;
+    the spread over the rounds of the value and of the paired ratio (min,
+    max: None without @values, @paireds, the rounds' own)."""
+    values, paireds = list(values), list(paireds)
     return {'config': config, 'value': value,
             'ratio': value / ref if value is not None and ref else None,
-            'paired': paired, 'rounds': rounds}
+            'paired': paired, 'rounds': rounds,
+            'min': min(values) if values else None, 'max': max(values) if values else None,
+            'paired_min': min(paireds) if paireds else None,
+            'paired_max': max(paireds) if paireds else None}
 
 
 def target(group, config, what, measured, op, limit, paired=None, line=None,

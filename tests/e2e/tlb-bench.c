@@ -1,31 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tlb-bench: how many TLB-flushing syscalls per second one thread gets
- * through while other threads of its mm keep other CPUs busy, i.e. the
- * cost of the remote TLB shootdown (flush_tlb_multi), for comparing its
+ * through while other threads of its mm are on other CPUs, i.e. the cost
+ * of the remote TLB shootdown (flush_tlb_multi), for comparing its
  * implementations.
  *
  * A worker on the first CPU loops over one op:
  *   munmap:   mmap PAGES anonymous pages, write a byte to each, munmap them;
  *   mprotect: on a long-lived mapping of PAGES touched pages, mprotect them
  *             read-only (present pages: a flush), back to read-write, and
- *             write a byte to each again.
- * BUSY threads, pinned round-robin to the other CPUs, spin in user space
- * (no syscalls), so their CPUs stay in the mm's cpumask and every op needs
- * a remote flush there. -b 0 is the reference without remote flushes.
+ *             write a byte to each again;
+ *   ptfree:   as munmap, but at a fixed 2 MiB-aligned address with nothing
+ *             else mapped in its 2 MiB, so that munmap also frees the PTE
+ *             page (a flush with freed_tables, which the kernel sends to
+ *             CPUs in lazy TLB mode too);
+ *   reader:   as munmap, at a steady RATE ops a second.
+ * The BUSY threads, pinned round-robin to the other CPUs:
+ *   munmap, mprotect: spin in user space (no syscalls), so their CPUs stay
+ *             in the mm's cpumask and every op needs a remote flush there;
+ *   ptfree:   idle: each sleeps IDLE ms, wakes, and sleeps again, so its
+ *             CPU is mostly halted in lazy TLB mode with the mm loaded. A
+ *             lazy CPU that takes a flush IPI switches to init_mm and
+ *             leaves the mm's cpumask (arch/x86/mm/tlb.c, 6.1 and 6.12):
+ *             only the next wake puts it back, so a thread that slept for
+ *             good would get one flush in all;
+ *   reader:   read a shared WSET MiB buffer (touched before the start), one
+ *             byte a page and a cache line further each time, and count
+ *             the reads: the cost a flush has for the CPUs it reaches (the
+ *             TLB refills after it included).
+ * -b 0 is the reference without remote flushes; so is -r 0 for reader (the
+ * readers with no worker ops: their no-flush limit). -k (ptfree) keeps a
+ * touched page at the end of the 2 MiB, so munmap frees no page table: the
+ * control, whose flushes skip the lazy CPUs.
  *
- * usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect] [-p PAGES]
- * (defaults: 2 s, one busy thread on each other CPU, munmap, 1 page).
+ * usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect|ptfree|reader]
+ *                  [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k]
+ * (defaults: 2 s, one thread on each other CPU, munmap, 1 page, 1 ms idle,
+ * 500 ops/s, 64 MiB).
  * Prints one line (tests/bench/tlb-guest splits it into words), no KTAP:
  *   tlb-bench: op munmap busy 3 seconds 2.00 ops 1234 ops_per_sec 617.0
- * exit 0; 1 (KSFT_FAIL) on a usage error or a setup error (kselftest.h's
- * "Bail out!" line instead); 4 (KSFT_SKIP, "1..0 # SKIP") when there is no
- * CPU for the busy threads.
+ *   reads 0 reads_per_sec 0.0
+ * (one line; reads: the readers' total, 0 but for reader). exit 0; 1
+ * (KSFT_FAIL) on a usage error or a setup error (kselftest.h's "Bail out!"
+ * line instead); 4 (KSFT_SKIP, "1..0 # SKIP") when there is no CPU for the
+ * busy threads.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,22 +59,103 @@
 
 #include "e2e.h"
 
+#define PMD_SIZE (2UL << 20)
+
+enum op { OP_MUNMAP, OP_MPROTECT, OP_PTFREE, OP_READER };
+static const char * const op_names[] = { "munmap", "mprotect", "ptfree", "reader" };
+
 static int stop;
 static int running;
 static long page_size;
+static long idle_ms = 1;
+static char *wset;
+static size_t wset_len;
 
-static void *spinner(void *arg)
+struct busy {
+	pthread_t thread;
+	long cpu;
+	enum op op;
+	unsigned long reads;
+};
+
+static void pin_busy(struct busy *b)
 {
-	unsigned long count = 0;
-	int err = pin((long)arg);
+	int err = pin(b->cpu);
 
 	if (err)
-		ksft_exit_fail_msg("pinning a busy thread to cpu %ld: %s\n", (long)arg,
+		ksft_exit_fail_msg("pinning a busy thread to cpu %ld: %s\n", b->cpu,
 				   strerror(err));
 	__atomic_add_fetch(&running, 1, __ATOMIC_RELEASE);
+}
+
+static void spin(void)
+{
+	unsigned long count = 0;
+
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
 		count++;
-	return (void *)count;
+	__asm__ volatile("" : : "r"(count));
+}
+
+/* Sleep, wake, sleep: the CPU halts in lazy TLB mode between the wakes. */
+static void idle(void)
+{
+	struct timespec ts = { .tv_sec = idle_ms / 1000,
+			       .tv_nsec = idle_ms % 1000 * 1000000 };
+
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * One byte a page, a cache line further in the page on each pass, so the
+ * reads need the TLB (a page each) and are not all served by one line.
+ */
+static void read_wset(struct busy *b)
+{
+	size_t off = 0, line = 0;
+	unsigned long reads = 0;
+	unsigned int sum = 0;
+
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		for (off = line; off < wset_len; off += page_size)
+			sum += __atomic_load_n(&wset[off], __ATOMIC_RELAXED);
+		reads += wset_len / page_size;
+		/* The worker samples it at its start and its end. */
+		__atomic_store_n(&b->reads, reads, __ATOMIC_RELAXED);
+		line = (line + 64) % page_size;
+	}
+	/* Keep the sum alive without a store per read. */
+	__asm__ volatile("" : : "r"(sum));
+}
+
+/* The readers' reads so far (a pass of the working set at a time). */
+static unsigned long all_reads(struct busy *threads, long n)
+{
+	unsigned long sum = 0;
+	long i;
+
+	for (i = 0; i < n; i++)
+		sum += __atomic_load_n(&threads[i].reads, __ATOMIC_RELAXED);
+	return sum;
+}
+
+static void *busy_thread(void *arg)
+{
+	struct busy *b = arg;
+
+	pin_busy(b);
+	switch (b->op) {
+	case OP_PTFREE:
+		idle();
+		break;
+	case OP_READER:
+		read_wset(b);
+		break;
+	default:
+		spin();
+	}
+	return NULL;
 }
 
 static void touch(char *p, long pages)
@@ -64,21 +169,74 @@ static void touch(char *p, long pages)
 static void bad_usage(void)
 {
 	fprintf(stderr,
-		"usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect] [-p PAGES]\n");
+		"usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect|ptfree|reader]\n"
+		"                 [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k]\n");
 	exit(KSFT_FAIL);
+}
+
+static long number(const char *s, long min)
+{
+	char *e;
+	long v = strtol(s, &e, 0);
+
+	if (*e || !*s || v < min)
+		bad_usage();
+	return v;
+}
+
+/*
+ * A 2 MiB-aligned address with nothing mapped in its 2 MiB: the aligned
+ * 2 MiB of a 4 MiB reservation, given back; the rest stays reserved
+ * (PROT_NONE) around it, in other page tables, so that no later mapping
+ * lands next to it. The mappings of ptfree go there with
+ * MAP_FIXED_NOREPLACE, which fails if anything took the place meanwhile.
+ */
+static char *pmd_hole(int keep)
+{
+	char *r = mmap(NULL, 2 * PMD_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (r == MAP_FAILED)
+		ksft_exit_fail_msg("mmap (reservation): %s\n", strerror(errno));
+	a = (char *)(((uintptr_t)r + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
+	if (munmap(a, PMD_SIZE))
+		ksft_exit_fail_msg("munmap (reservation): %s\n", strerror(errno));
+	/* -k: a page in the same page table keeps it. */
+	if (keep) {
+		r = mmap(a + PMD_SIZE - page_size, page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (r == MAP_FAILED)
+			ksft_exit_fail_msg("mmap (-k): %s\n", strerror(errno));
+		touch(r, 1);
+	}
+	return a;
+}
+
+/* Sleep until @t (seconds of now()): the steady rate of reader. */
+static void sleep_until(double t)
+{
+	double d = t - now();
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
 }
 
 int main(int argc, char **argv)
 {
-	long busy = -1, pages = 1, i, len, ncpu, *cpu;
-	unsigned long ops = 0;
-	double secs = 2, start, end, t;
-	int opt, use_mprotect = 0, err;
-	pthread_t *threads;
+	long busy = -1, pages = 1, rate = 500, wset_mib = 64, i, len, ncpu, *cpu;
+	unsigned long ops = 0, reads;
+	double secs = 2, start, end, t, next;
+	enum op op = OP_MUNMAP;
+	struct busy *threads;
+	char *e, *p = NULL, *hole = NULL;
 	cpu_set_t cpus;
-	char *e, *p = NULL;
+	int opt, err, batch, flags, keep = 0;
 
-	while ((opt = getopt(argc, argv, "s:b:o:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:o:p:i:r:m:k")) != -1) {
 		switch (opt) {
 		case 's':
 			secs = strtod(optarg, &e);
@@ -86,20 +244,29 @@ int main(int argc, char **argv)
 				bad_usage();
 			break;
 		case 'b':
-			busy = strtol(optarg, &e, 0);
-			if (*e || !*optarg || busy < 0)
-				bad_usage();
+			busy = number(optarg, 0);
 			break;
 		case 'o':
-			if (!strcmp(optarg, "mprotect"))
-				use_mprotect = 1;
-			else if (strcmp(optarg, "munmap"))
+			for (i = 0; i < 4 && strcmp(optarg, op_names[i]); i++)
+				;
+			if (i == 4)
 				bad_usage();
+			op = i;
 			break;
 		case 'p':
-			pages = strtol(optarg, &e, 0);
-			if (*e || pages < 1)
-				bad_usage();
+			pages = number(optarg, 1);
+			break;
+		case 'i':
+			idle_ms = number(optarg, 1);
+			break;
+		case 'r':
+			rate = number(optarg, 0);
+			break;
+		case 'm':
+			wset_mib = number(optarg, 1);
+			break;
+		case 'k':
+			keep = 1;
 			break;
 		default:
 			bad_usage();
@@ -127,51 +294,82 @@ int main(int argc, char **argv)
 
 	page_size = sysconf(_SC_PAGESIZE);
 	len = pages * page_size;
-	if (use_mprotect) {
+	if (op == OP_PTFREE && len > (long)PMD_SIZE - keep * page_size)
+		ksft_exit_fail_msg("ptfree: %ld pages do not fit in 2 MiB\n", pages);
+	if (op == OP_MPROTECT) {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 		touch(p, pages);
 	}
+	if (op == OP_READER) {
+		wset_len = wset_mib << 20;
+		wset = mmap(NULL, wset_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (wset == MAP_FAILED)
+			ksft_exit_fail_msg("mmap (%ld MiB working set): %s\n", wset_mib,
+					   strerror(errno));
+		/* Private pages of its own, not the shared zero page. */
+		touch(wset, wset_len / page_size);
+	}
 	err = pin(cpu[0]);
 	if (err)
 		ksft_exit_fail_msg("pinning the worker to cpu %ld: %s\n", cpu[0], strerror(err));
 	for (i = 0; i < busy; i++) {
-		err = pthread_create(&threads[i], NULL, spinner,
-				     (void *)cpu[1 + i % (ncpu - 1)]);
+		threads[i].cpu = cpu[1 + i % (ncpu - 1)];
+		threads[i].op = op;
+		err = pthread_create(&threads[i].thread, NULL, busy_thread, &threads[i]);
 		if (err)
 			ksft_exit_fail_msg("pthread_create: %s\n", strerror(err));
 	}
 	while (__atomic_load_n(&running, __ATOMIC_ACQUIRE) < busy)
 		sched_yield();
+	/* After the threads' stacks are mapped. */
+	if (op == OP_PTFREE)
+		hole = pmd_hole(keep);
 
+	/* reader: one op at a time on its schedule; the others in batches. */
+	batch = op == OP_READER ? 1 : 64;
+	flags = MAP_PRIVATE | MAP_ANONYMOUS | (op == OP_PTFREE ? MAP_FIXED_NOREPLACE : 0);
+	reads = all_reads(threads, busy);
 	start = now();
 	end = start + secs;
+	next = start;
 	do {
-		for (i = 0; i < 64; i++) {
-			if (use_mprotect) {
+		if (op == OP_READER) {
+			if (!rate) {
+				/* The limit: the readers alone. */
+				sleep_until(end);
+				t = now();
+				break;
+			}
+			next += 1.0 / rate;
+			sleep_until(next);
+		}
+		for (i = 0; i < batch; i++) {
+			if (op == OP_MPROTECT) {
 				if (mprotect(p, len, PROT_READ) ||
 				    mprotect(p, len, PROT_READ | PROT_WRITE))
 					ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
 			} else {
-				p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				p = mmap(hole, len, PROT_READ | PROT_WRITE, flags, -1, 0);
 				if (p == MAP_FAILED)
 					ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 			}
 			touch(p, pages);
-			if (!use_mprotect && munmap(p, len))
+			if (op != OP_MPROTECT && munmap(p, len))
 				ksft_exit_fail_msg("munmap: %s\n", strerror(errno));
 		}
-		ops += 64;
+		ops += batch;
 		t = now();
 	} while (t < end);
 
+	reads = all_reads(threads, busy) - reads;
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < busy; i++)
-		pthread_join(threads[i], NULL);
-	printf("tlb-bench: op %s busy %ld seconds %.2f ops %lu ops_per_sec %.1f\n",
-	       use_mprotect ? "mprotect" : "munmap", busy, t - start, ops,
-	       ops / (t - start));
+		pthread_join(threads[i].thread, NULL);
+	printf("tlb-bench: op %s busy %ld seconds %.2f ops %lu ops_per_sec %.1f",
+	       op_names[op], busy, t - start, ops, ops / (t - start));
+	printf(" reads %lu reads_per_sec %.1f\n", reads, reads / (t - start));
 	return 0;
 }

@@ -297,6 +297,23 @@ def main():
             {'p:r1': {'exits': 5, 'hypercalls': 7}})
     tap.result(got == want, "the bench tables' markers and host statistics, through testbed.marker",
                ['got %r' % (got,)] if got != want else [])
+
+    # L1's exits by reason in a reply: SVM codes to the kvm_exit event's
+    # names, unnamed codes to "other", the x2APIC writes (not the reads)
+    # singled out; nothing without exit_trace=ok.
+    with open(os.path.join(folder, 'l1.log'), 'w') as f:
+        f.write('@@ HOST-STAT-REPLY 1.kvm.end exits=20 exit_x78=3 exit_x400=2 exit_x7c=4'
+                ' exit_x401=1 exit_x6f=2 msrw_x830=3 msrr_x830=9 msrw_x80b=1 msrw_x10=5'
+                ' exit_trace=ok\n'
+                '@@ HOST-STAT-REPLY 2.kvm.end exits=20 exit_trace=none\n')
+    host = benchdata.host_stats(folder)
+    got = (benchdata.exit_reasons(host['1.kvm.end']), benchdata.exit_reasons(host['2.kvm.end']),
+           benchdata.exit_reasons({'exits': 5}))
+    want = ({'hlt': 3, 'vmmcall': 0, 'msr': 4, 'npf': 2, 'interrupt': 0, 'io': 0, 'vintr': 0,
+             'pause': 0, 'cpuid': 0, 'other': 3, 'msr ICR': 3, 'msr EOI': 1, 'msr TSC deadline': 0},
+            None, None)
+    tap.result(got == want, "L1's exits by reason in a host agent's reply, by SVM's names",
+               ['got %r' % (got,)] if got != want else [])
     return tap.done()
 
 
