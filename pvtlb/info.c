@@ -10,7 +10,12 @@
  * then the one of the kernel pvtlb is built against, field by field (start,
  * end, stride_shift and freed_tables are in 6.1 and 6.12 alike), never a
  * copy of its layout. Nothing here depends on MODULE: no initcall, no
- * export, no parameter, no THIS_MODULE.
+ * export, no parameter, no THIS_MODULE. Keep it so: include nothing more
+ * and call nothing here. Headers switch on MODULE in ways a link does not
+ * show (6.12's runtime constants are an #error in a module, and
+ * uaccess_64.h reads USER_PTR_MAX as a constant patched into the kernel's
+ * text only), so code built here may be wrong in a module without failing
+ * to build or load; reading fields through a pointer is not.
  */
 #undef MODULE
 #include <asm/tlbflush.h>

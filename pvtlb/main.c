@@ -88,7 +88,7 @@ struct pvtlb_stats {
 	u64 targets;		/* remote CPUs in their masks */
 	u64 hypercalls;		/* flush hypercalls made */
 	u64 memory_form;	/* of those, with the bitmap in memory */
-	u64 ranges;		/* of those, with a range (KVM_FLUSH_TLB_RANGE) */
+	u64 ranges;		/* of those that succeeded, with a range */
 	u64 ipis_avoided;	/* targets flushed by hypercall */
 	u64 ipi_targets;	/* targets left to the original (hybrid) */
 	u64 fallbacks;		/* flushes done by the original after an error */
@@ -171,14 +171,15 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 		if (!ret) {
 			if (pvtlb_host_ranges && READ_ONCE(pvtlb_ranges)) {
 				pvtlb_info_range(info, &range);
-				if (!pvtlb_pack_range(&range, &args.a3))
-					st->ranges++;
+				pvtlb_pack_range(&range, &args.a3);
 			}
 			ret = pvops_hypercall(pvtlb_hc, args.a0, args.a1,
 					      args.a2, args.a3);
 			st->hypercalls++;
 			if (args.a3 & KVM_FLUSH_TLB_GPA)
 				st->memory_form++;
+			if (ret >= 0 && (args.a3 & KVM_FLUSH_TLB_RANGE))
+				st->ranges++;
 		}
 	}
 	st->flushes++;
