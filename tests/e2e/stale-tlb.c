@@ -311,9 +311,11 @@ int main(int argc, char **argv)
 	 * X starts a 2 MiB-aligned area (hugetlb needs that) in which it is
 	 * the only mapping, with -k the guard page after it too: without -k,
 	 * unmapping X frees its page table (unless another mapping lands in
-	 * that area later, which nothing here makes).
+	 * that area later, which nothing here makes). The reservation spans
+	 * the whole area whatever the alignment, so that no mapping of before
+	 * (the memfd's, right above it) shares X's page table.
 	 */
-	span = npages * page_size + page_size;
+	span = npages * page_size + page_size + ALIGN;
 	region = mmap(NULL, span + ALIGN, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (region == MAP_FAILED)
