@@ -120,9 +120,10 @@ static bool pvtlb_by_hypercall(int cpu, int signal)
  * offers ranges), each target invalidates only the range's addresses, as
  * native_flush_tlb_multi()'s INVLPGs would. Either covers remote CPUs in
  * lazy TLB mode too (native_flush_tlb_multi() skips those when no page
- * table was freed; a module cannot read that state, and a lazy vCPU is
- * mostly idle: not running, so the host only marks it to flush at its next
- * entry, without waking it). This CPU, and the remote targets
+ * table was freed; pvtlb does not read that state yet, though 6.1 and 6.12
+ * export it, cpu_tlbstate_shared.is_lazy, and a lazy vCPU is mostly idle:
+ * not running, so the host only marks it to flush at its next entry,
+ * without waking it). This CPU, and the remote targets
  * left to IPIs, are flushed by the original function, which updates their
  * per-CPU TLB generation; a target flushed by the host catches up on its
  * generation with a full flush at its next flush or switch.
