@@ -314,7 +314,85 @@ def main():
             None, None)
     tap.result(got == want, "L1's exits by reason in a host agent's reply, by SVM's names",
                ['got %r' % (got,)] if got != want else [])
+    lock_table(tap, root, tmp.name)
     return tap.done()
+
+
+# The lock table's boots: (name, BENCH-START's arguments, {(cfg, threads):
+# acquisitions/s of round 1, round 2}). kvm at 100 throughout.
+LOCK_BOOTS = [
+    ('1:1', 'cpus=2 threads=2,4 pinned=no backend=pvspinlock configs=kvm pvspinlock'
+     ' pvspinlock-noyield',
+     {('kvm', 2): (100, 100), ('pvspinlock', 2): (90, 96), ('pvspinlock-noyield', 2): (99, 99),
+      ('kvm', 4): (100, 100), ('pvspinlock', 4): (98, 100), ('pvspinlock-noyield', 4): (90, 90)}),
+    # 8 threads: the boot died before any round of them.
+    ('2:1', 'cpus=4 threads=4,8 pinned=pin backend=pvspinlock configs=kvm pvspinlock',
+     {('kvm', 4): (100, 100), ('pvspinlock', 4): (120, 130)}),
+    ('2:1+vm', 'cpus=4 threads=4 pinned=pin neighbour=1 backend=pvspinlock'
+     ' configs=kvm pvspinlock', {('kvm', 4): (100, 50), ('pvspinlock', 4): (110, 80)}),
+]
+
+
+def lock_table(tap, root, tmp):
+    """tests/bench/lock-table on made-up boots: the rows of a boot beside a
+    second VM with its spread and paired ratio, issue 18's targets (the
+    defaults only, 4 and 8 threads at 2:1, every count at 1:1), and none
+    for the boots beside them."""
+    import json
+    import subprocess
+    args = []
+    for name, start, rates in LOCK_BOOTS:
+        d = os.path.join(tmp, 'lock-' + name.replace(':', 'to').replace('+', '-'))
+        os.mkdir(d)
+        with open(os.path.join(d, 'l2.log'), 'w') as f:
+            f.write('@@ BENCH-START rounds=2 seconds=3 %s\n' % start)
+            for (cfg, n), vals in rates.items():
+                for r, v in enumerate(vals, 1):
+                    f.write('@@ BENCH cfg=%s threads=%d round=%d acq_per_sec=%d impl=x\n'
+                            % (cfg, n, r, v))
+        args.append('%s=%s' % (name, d))
+    js = os.path.join(tmp, 'lock.json')
+    out = subprocess.run([sys.executable, os.path.join(root, 'tests', 'bench', 'lock-table'),
+                          '--json', js] + args, capture_output=True, text=True)
+    try:
+        with open(js) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        tap.result(False, 'lock-table: the scale and neighbour rows, issue 18\'s targets',
+                   ['no JSON (%s): %s' % (e, out.stderr)])
+        return
+    got_bars = {(g['name'], b['config']): (b['value'], b['ratio'], b['paired'], b['min'],
+                                           b['max'], b['paired_min'], b['paired_max'])
+                for g in data['groups'] for b in g['bars']}
+    want_bars = {('2:1+vm, 4 threads', 'pvspinlock'): (95, 95 / 75, 1.35, 80, 110, 1.1, 1.6),
+                 ('2:1+vm, 4 threads', 'kvm'): (75, 1, 1, 50, 100, 1, 1)}
+    got_t = [(t['group'], t['what'], t['measured'] and round(t['measured'], 3), t['met'])
+             for t in data['targets']]
+    # No native boot: its targets have no result.
+    want_t = [('1:1, 2 threads', 'pvspinlock / kvm, no regression', 0.93, False),
+              ('1:1, 4 threads', 'pvspinlock / kvm, no regression', 0.99, True),
+              ('2:1, 4 threads', 'pvspinlock / kvm', 1.25, True),
+              ('2:1, 4 threads', 'pvspinlock / native (nopvspin boot)', None, None),
+              ('2:1, 8 threads', 'pvspinlock / kvm', None, None),
+              ('2:1, 8 threads', 'pvspinlock / native (nopvspin boot)', None, None)]
+    lines = out.stdout.splitlines()
+    want_lines = ["## 2:1+vm, the kernel's paravirt qspinlock: L2 4 vCPUs on L1's 2 (pinned),"
+                  ' beside a second VM (2 vCPUs under a lock load), 2 rounds of 3 s, ?',
+                  '- 2:1, 8 threads: pvspinlock / kvm = - (paired -; target >= 1.15):'
+                  ' no result (no complete round of pvspinlock and kvm)',
+                  '- 2:1+vm, 4 threads: pvspinlock / kvm = 1.27 (paired 1.35 (1.10-1.60))']
+    diag = []
+    for k, v in want_bars.items():
+        g = got_bars.get(k)
+        if g is None or any(abs(x - y) > 1e-9 for x, y in zip(g, v)):
+            diag.append('bar %s: got %r, want %r' % (k, g, v))
+    if got_t != want_t:
+        diag.append('targets: got %r' % (got_t,))
+    diag += ['no line %r' % w for w in want_lines if w not in lines]
+    if [b['name'] for b in data['boots']] != ['1:1', '2:1', '2:1+vm']:
+        diag.append('boots: got %r' % (data['boots'],))
+    tap.result(not diag and out.returncode == 0,
+               "lock-table: the scale and neighbour rows, issue 18's targets", diag)
 
 
 if __name__ == '__main__':
