@@ -398,9 +398,10 @@ def stress_ng_cases(tap, root, tmp):
                        capture_output=True, text=True, check=False)
     try:
         with open(jpath) as f:
-            groups = json.load(f)['groups']
-    except (OSError, ValueError) as e:
-        groups = [repr(e)]
+            data = json.load(f)
+        groups, targets = data['groups'], data['targets']
+    except (OSError, ValueError, KeyError) as e:
+        groups, targets = [repr(e)], None
     got = [(g['name'], g['reference'], g.get('error'),
             [(b['config'], b['value'], b['min'], b['max'], b['rounds'],
               b['paired'] and round(b['paired'], 4), b['paired_min'] and round(b['paired_min'], 4),
@@ -416,12 +417,14 @@ def stress_ng_cases(tap, root, tmp):
                  '| stress-hypercall | 2 | 365 (330-400) | 1.15 | 1.15 (1.10-1.20) | 0.10 | 1.00 |']
     rows = [' '.join(x.split('|')[1:8]).split() for x in rows]
     want_rows = [' '.join(x.split('|')[1:8]).split() for x in want_rows]
-    ok = (r.returncode == 0 and got == want and rows == want_rows and
+    # No target: issue 18 sets none for stress-ng, and munmap's did not run.
+    ok = (r.returncode == 0 and got == want and rows == want_rows and targets == [] and
           '### stress: no result' in r.stdout and
           'stress-ng bogo ops/s (real time)' in r.stdout)
     tap.result(ok, "tlb-table's stress-ng table: bogo ops/s and the paired ratio with"
-               ' their min-max, in Markdown and JSON; no rounds, no result',
-               ['exit %d, JSON groups %r, rows %r' % (r.returncode, got, rows),
+               ' their min-max, in Markdown and JSON; no rounds, no result; no target',
+               ['exit %d, JSON groups %r, targets %r, rows %r' % (r.returncode, got, targets,
+                                                                  rows),
                 r.stderr.strip()] if not ok else [])
 
 
