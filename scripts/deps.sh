@@ -131,6 +131,41 @@ fetch_kexec_tools() {
 	echo "$ver" > "$dir/.version"
 }
 
+# stress-ng, a workload of the TLB benchmark (tests/vm/run --stress-ng puts
+# it into L2; tests/bench/tlb-guest's workload stress): the apt lists'
+# version unpacked into CACHE/stress-ng with those of the libraries it
+# needs (its Depends, recursively) that this system lacks; nothing is
+# installed. Fetched again when the version moves, or when a library it
+# found on the system is gone (ldd, as tests/vm/run's add_program reads it).
+fetch_stress_ng() {
+	local dir=$CACHE/stress-ng debs=$CACHE/stress-ng.debs ver pkgs="" p deb libs
+	ver=$(candidate stress-ng)
+	[ -n "$ver" ] || { apt_update; ver=$(candidate stress-ng); }
+	[ -n "$ver" ] || die "no stress-ng in the apt lists"
+	if [ -x "$dir/usr/bin/stress-ng" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$ver" ]; then
+		libs=$(find "$dir" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' ':')
+		LD_LIBRARY_PATH=$libs ldd "$dir/usr/bin/stress-ng" | grep -q 'not found' || return 0
+	fi
+	for p in $(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances --no-pre-depends stress-ng |
+		grep -v '^ ' | grep -vx stress-ng | sort -u); do
+		[ -n "$(installed "$p")" ] || pkgs="$pkgs $p"
+	done
+	say "fetching stress-ng $ver${pkgs:+ and$pkgs}"
+	rm -rf "$dir" "$debs"
+	mkdir -p "$debs"
+	# shellcheck disable=SC2086 # one word per package
+	(cd "$debs" && apt-get download -qq "stress-ng=$ver" $pkgs 2>&1 |
+		grep -v "^W: Download is performed unsandboxed" || true)
+	for deb in "$debs"/*.deb; do
+		[ -f "$deb" ] || die "apt-get download stress-ng=$ver failed"
+		dpkg -x "$deb" "$dir"
+	done
+	rm -rf "$debs"
+	[ -x "$dir/usr/bin/stress-ng" ] || die "stress-ng $ver has no usr/bin/stress-ng"
+	echo "$ver" > "$dir/.version"
+}
+
 # L1's kernel, the KVM host of the testbed (tests/vm/run's default): the
 # cloud image of Debian 12's newer kernel series
 # (bookworm-security), HOST_SERIES, at the point release its meta package
@@ -193,6 +228,7 @@ PVOPS_DEBVER := $hdr_ver"
 fetch_l0_qemu
 fetch_host_kernel
 fetch_kexec_tools
+fetch_stress_ng
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
    [ -f "$CACHE/linux-source/Makefile" ] &&
