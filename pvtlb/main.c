@@ -91,6 +91,7 @@ struct pvtlb_stats {
 	u64 ranges;		/* of those that succeeded, with a range */
 	u64 ipis_avoided;	/* targets flushed by hypercall */
 	u64 ipi_targets;	/* targets left to the original (hybrid) */
+	u64 lazy;		/* targets left out: lazy, no table freed */
 	u64 fallbacks;		/* flushes done by the original after an error */
 };
 
@@ -118,22 +119,32 @@ static bool pvtlb_by_hypercall(int cpu, int signal)
  * range, freed page tables included. With one (a flush of at most
  * KVM_FLUSH_TLB_MAX_NR entries that freed no page table, and a host that
  * offers ranges), each target invalidates only the range's addresses, as
- * native_flush_tlb_multi()'s INVLPGs would. Either covers remote CPUs in
- * lazy TLB mode too (native_flush_tlb_multi() skips those when no page
- * table was freed; pvtlb does not read that state yet, though 6.1 and 6.12
- * export it, cpu_tlbstate_shared.is_lazy, and a lazy vCPU is mostly idle:
- * not running, so the host only marks it to flush at its next entry,
- * without waking it). This CPU, and the remote targets
- * left to IPIs, are flushed by the original function, which updates their
- * per-CPU TLB generation; a target flushed by the host catches up on its
- * generation with a full flush at its next flush or switch.
+ * native_flush_tlb_multi()'s INVLPGs would.
+ *
+ * Remote CPUs in lazy TLB mode (cpu_tlbstate_shared.is_lazy, exported by
+ * 6.1 and 6.12) are left out of a flush that freed no page table, as
+ * native_flush_tlb_multi() leaves them out: such a CPU runs no user code of
+ * the mm, and when it switches back to it, switch_mm_irqs_off() sees the
+ * mm's TLB generation ahead of its own and flushes. The generation was
+ * bumped (a full barrier) before this call, and the lazy CPU clears
+ * is_lazy and then reads the generation with a full barrier between, so
+ * one of the two always sees the other. After a page table was freed even
+ * a lazy CPU must flush now, before a speculative walk can read what the
+ * freed table's page holds next. The kernel also leaves out CPUs that run
+ * another mm; pvtlb cannot tell those (cpu_tlbstate.loaded_mm is not
+ * exported) and flushes them too: harmless, only one flush too many.
+ *
+ * This CPU, and the remote targets left to IPIs, are flushed by the
+ * original function, which updates their per-CPU TLB generation; a target
+ * flushed by the host catches up on its generation with a full flush at
+ * its next flush or switch.
  */
 static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 				  const struct flush_tlb_info *info)
 {
 	struct pvtlb_pcpu *pc = this_cpu_ptr(&pvtlb_pcpu);
 	struct pvtlb_stats *st = &pc->stats;
-	unsigned int n = 0, nipi = 0, targets = 0;
+	unsigned int n = 0, nipi = 0, nlazy = 0, targets = 0;
 	struct pvtlb_flush_args args;
 	struct pvtlb_range range;
 	int this = smp_processor_id();
@@ -152,6 +163,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 		if (signal == PVTLB_SIG_AUTO)
 			signal = pvtlb_auto_signal;
 	}
+	pvtlb_info_range(info, &range);
 	cpumask_clear(pc->rest);
 	for_each_cpu(cpu, cpus) {
 		if (cpu == this) {
@@ -159,6 +171,11 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 			continue;
 		}
 		targets++;
+		if (!range.freed_tables &&
+		    pvtlb_cpu_lazy(cpu)) {
+			nlazy++;
+			continue;
+		}
 		if (signal < 0 || pvtlb_by_hypercall(cpu, signal)) {
 			pc->ids[n++] = per_cpu(x86_cpu_to_apicid, cpu);
 		} else {
@@ -170,10 +187,8 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 	if (n) {
 		ret = pvtlb_pack(pc->ids, n, pc->bitmap, &args);
 		if (!ret) {
-			if (pvtlb_host_ranges && READ_ONCE(pvtlb_ranges)) {
-				pvtlb_info_range(info, &range);
+			if (pvtlb_host_ranges && READ_ONCE(pvtlb_ranges))
 				pvtlb_pack_range(&range, &args.a3);
-			}
 			ret = pvops_hypercall(pvtlb_hc, args.a0, args.a1,
 					      args.a2, args.a3);
 			st->hypercalls++;
@@ -197,6 +212,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 	}
 	st->ipis_avoided += n;
 	st->ipi_targets += nipi;
+	st->lazy += nlazy;
 	trace_pvtlb_flush(targets, n, nipi, ret);
 	if (!cpumask_empty(pc->rest))
 		pvops_original_flush_tlb_multi(pc->rest, info);
@@ -286,7 +302,7 @@ MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets 
 
 static const char * const pvtlb_stat_names[] = {
 	"flushes", "targets", "hypercalls", "memory_form", "ranges",
-	"ipis_avoided", "ipi_targets", "fallbacks",
+	"ipis_avoided", "ipi_targets", "lazy", "fallbacks",
 };
 
 static_assert(sizeof(struct pvtlb_stats) == sizeof(u64) * ARRAY_SIZE(pvtlb_stat_names));

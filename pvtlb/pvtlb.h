@@ -50,5 +50,6 @@ int pvtlb_pack(const u32 *ids, unsigned int n, unsigned long *bitmap,
 	       struct pvtlb_flush_args *args);
 int pvtlb_pack_range(const struct pvtlb_range *range, unsigned long *a3);
 void pvtlb_info_range(const struct flush_tlb_info *info, struct pvtlb_range *range);
+bool pvtlb_cpu_lazy(int cpu);
 
 #endif /* _PVTLB_PVTLB_H */
