@@ -102,12 +102,40 @@ unpack_image() {
 	dpkg -x "$deb" "$3"
 }
 
+# depends_of PKG: the packages PKG needs (its Depends, recursively), a name
+# a line, PKG itself not among them.
+depends_of() {
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances --no-pre-depends "$1" |
+		grep -v '^ ' | grep -vx "$1" | sort -u
+}
+
+# unpack_tool PKG VER DIR BIN [PKG...]: apt-get download PKG=VER and the
+# other packages into a scratch folder, dpkg -x them all into DIR (emptied
+# first), check that DIR/BIN is there, record VER in DIR/.version; nothing
+# is installed.
+unpack_tool() {
+	local pkg=$1 ver=$2 dir=$3 bin=$4 debs=$3.debs deb
+	shift 4
+	rm -rf "$dir" "$debs"
+	mkdir -p "$debs"
+	(cd "$debs" && apt-get download -qq "$pkg=$ver" "$@" 2>&1 |
+		grep -v "^W: Download is performed unsandboxed" || true)
+	for deb in "$debs"/*.deb; do
+		[ -f "$deb" ] || die "apt-get download $pkg=$ver failed"
+		dpkg -x "$deb" "$dir"
+	done
+	rm -rf "$debs"
+	[ -x "$dir/$bin" ] || die "$pkg $ver has no $bin"
+	echo "$ver" > "$dir/.version"
+}
+
 # kexec-tools, for the kexec tests' L2 (tests/vm/run --kexec): the apt
 # lists' version unpacked into CACHE/kexec-tools with the libraries it
 # needs that a Debian system may lack (Debian builds it with Xen support:
 # libxen*, and what they need); nothing is installed.
 fetch_kexec_tools() {
-	local dir=$CACHE/kexec-tools ver pkgs deb
+	local dir=$CACHE/kexec-tools ver pkgs
 	ver=$(candidate kexec-tools)
 	[ -n "$ver" ] || { apt_update; ver=$(candidate kexec-tools); }
 	[ -n "$ver" ] || die "no kexec-tools in the apt lists"
@@ -115,20 +143,9 @@ fetch_kexec_tools() {
 		return 0
 	fi
 	say "fetching kexec-tools $ver and its Xen libraries"
-	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-		--no-breaks --no-replaces --no-enhances --no-pre-depends kexec-tools |
-		grep -E '^(libxen|libyajl)' | sort -u)
-	rm -rf "$dir" "$CACHE/debs"
-	mkdir -p "$CACHE/debs"
+	pkgs=$(depends_of kexec-tools | grep -E '^(libxen|libyajl)')
 	# shellcheck disable=SC2086 # one word per package
-	(cd "$CACHE/debs" && apt-get download -qq "kexec-tools=$ver" $pkgs 2>&1 |
-		grep -v "^W: Download is performed unsandboxed" || true)
-	for deb in "$CACHE"/debs/*.deb; do
-		[ -f "$deb" ] || die "apt-get download kexec-tools=$ver failed"
-		dpkg -x "$deb" "$dir"
-	done
-	[ -x "$dir/sbin/kexec" ] || die "kexec-tools $ver has no sbin/kexec"
-	echo "$ver" > "$dir/.version"
+	unpack_tool kexec-tools "$ver" "$dir" sbin/kexec $pkgs
 }
 
 # stress-ng, a workload of the TLB benchmark (tests/vm/run --stress-ng puts
@@ -138,7 +155,7 @@ fetch_kexec_tools() {
 # installed. Fetched again when the version moves, or when a library it
 # found on the system is gone (ldd, as tests/vm/run's add_program reads it).
 fetch_stress_ng() {
-	local dir=$CACHE/stress-ng debs=$CACHE/stress-ng.debs ver pkgs="" p deb libs
+	local dir=$CACHE/stress-ng ver pkgs="" p libs
 	ver=$(candidate stress-ng)
 	[ -n "$ver" ] || { apt_update; ver=$(candidate stress-ng); }
 	[ -n "$ver" ] || die "no stress-ng in the apt lists"
@@ -146,24 +163,12 @@ fetch_stress_ng() {
 		libs=$(find "$dir" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' ':')
 		LD_LIBRARY_PATH=$libs ldd "$dir/usr/bin/stress-ng" | grep -q 'not found' || return 0
 	fi
-	for p in $(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-		--no-breaks --no-replaces --no-enhances --no-pre-depends stress-ng |
-		grep -v '^ ' | grep -vx stress-ng | sort -u); do
+	for p in $(depends_of stress-ng); do
 		[ -n "$(installed "$p")" ] || pkgs="$pkgs $p"
 	done
 	say "fetching stress-ng $ver${pkgs:+ and$pkgs}"
-	rm -rf "$dir" "$debs"
-	mkdir -p "$debs"
 	# shellcheck disable=SC2086 # one word per package
-	(cd "$debs" && apt-get download -qq "stress-ng=$ver" $pkgs 2>&1 |
-		grep -v "^W: Download is performed unsandboxed" || true)
-	for deb in "$debs"/*.deb; do
-		[ -f "$deb" ] || die "apt-get download stress-ng=$ver failed"
-		dpkg -x "$deb" "$dir"
-	done
-	rm -rf "$debs"
-	[ -x "$dir/usr/bin/stress-ng" ] || die "stress-ng $ver has no usr/bin/stress-ng"
-	echo "$ver" > "$dir/.version"
+	unpack_tool stress-ng "$ver" "$dir" usr/bin/stress-ng $pkgs
 }
 
 # L1's kernel, the KVM host of the testbed (tests/vm/run's default): the
