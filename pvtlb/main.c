@@ -171,8 +171,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 			continue;
 		}
 		targets++;
-		if (!range.freed_tables &&
-		    pvtlb_cpu_lazy(cpu)) {
+		if (!range.freed_tables && pvtlb_cpu_lazy(cpu)) {
 			nlazy++;
 			continue;
 		}
