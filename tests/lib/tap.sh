@@ -156,3 +156,28 @@ host_request() {
 	_rc=${_line#* rc=}
 	return "${_rc%% *}"
 }
+
+# neighbour_start TOOL SECS: a second VM beside this one (the host agent's
+# HOST-NEIGHBOUR: 2 vCPUs under a lock load, tests/e2e/neighbour-load)
+# whose load runs SECS seconds; the agent replies once the load runs (up to
+# 240 s for its boot). On failure, one line naming TOOL and status 1.
+# neighbour_wait SECS: wait for it to end (it only had to load: killed,
+# rc 124, if its load still runs SECS + 120 s on).
+neighbour_start() {
+	host_request 240 NEIGHBOUR nb "$2" || { echo "$1: no second VM" >&2; return 1; }
+}
+neighbour_wait() {
+	host_request $(($1 + 120)) NEIGHBOUR-WAIT nb 1 > /dev/null
+}
+
+# only_listed LIST WORD...: the WORDs named in the comma-separated LIST, in
+# their order, on one line (a benchmark's -c: the configurations it keeps).
+only_listed() {
+	_list=$1
+	shift
+	_kept=
+	for _w in "$@"; do
+		case ,$_list, in *,"$_w",*) _kept="$_kept $_w" ;; esac
+	done
+	echo "${_kept# }"
+}
