@@ -316,6 +316,7 @@ def main():
                ['got %r' % (got,)] if got != want else [])
     lock_table(tap, root, tmp.name)
     stress_ng_cases(tap, root, tmp.name)
+    tlb_targets_case(tap, root, tmp.name)
     return tap.done()
 
 # The lock table's boots: (name, BENCH-START's arguments, {(cfg, threads):
@@ -509,6 +510,42 @@ def stress_ng_cases(tap, root, tmp):
                ' remote flush said',
                ['exit %d, JSON groups %r, targets %r, rows %r, "hardly" in %r' %
                 (r.returncode, got, targets, rows, hardly),
+                r.stderr.strip()] if not ok else [])
+
+
+def tlb_targets_case(tap, root, tmp):
+    """tlb-table's Targets section says every target of its JSON, those
+    with no result too: a boot whose munmap hypercall ran no round, and a
+    boot with no log (its table failed)."""
+    import json
+    import subprocess
+    d = os.path.join(tmp, 'tlb-nohc')
+    os.mkdir(d)
+    with open(os.path.join(d, 'l2.log'), 'w') as f:
+        f.write('@@ BENCH-START cpus=2 rounds=2 seconds=3 op=munmap configs=kvm hypercall\n')
+        for r in (1, 2):
+            f.write('@@ BENCH cfg=kvm round=%d work=munmap ops=300 ops_per_sec=100.0'
+                    ' tlb_ipis=300 hypercalls=0 hc_targets=0 ipi_targets=300 fallbacks=0'
+                    ' ranges=0 flush_p50_ns=0 policy=kvm\n' % r)
+    jpath = os.path.join(tmp, 'tlb-nohc.json')
+    r = subprocess.run([sys.executable, os.path.join(root, 'tests', 'bench', 'tlb-table'),
+                        '--json', jpath, '1:1=' + d, '2:1=' + os.path.join(tmp, 'no-such-boot')],
+                       capture_output=True, text=True, check=False)
+    try:
+        with open(jpath) as f:
+            got_t = [(t['group'], t['what'], t['measured'], t['limit'], t['met'])
+                     for t in json.load(f)['targets']]
+    except (OSError, ValueError, KeyError) as e:
+        got_t = repr(e)
+    want_t = [('1:1', 'pvtlb hypercall / kernel PV', None, 1.0, None),
+              ('2:1', 'pvtlb hypercall / kernel PV', None, 1.3, None)]
+    said = r.stdout.split('\n## Targets\n')[-1].splitlines()
+    want = ['- 1:1: pvtlb hypercall / kernel PV = -, paired - (target >= 1.0): no result',
+            '- 2:1: pvtlb hypercall / kernel PV = -, paired - (target >= 1.3): no result']
+    ok = r.returncode == 0 and got_t == want_t and said == want
+    tap.result(ok, "tlb-table's Targets section says each target of its JSON, one with no"
+               ' result (no round of the hypercall, no log) too',
+               ['exit %d, targets %r, Targets section %r' % (r.returncode, got_t, said),
                 r.stderr.strip()] if not ok else [])
 
 
