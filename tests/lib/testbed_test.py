@@ -317,6 +317,7 @@ def main():
     lock_table(tap, root, tmp.name)
     stress_ng_cases(tap, root, tmp.name)
     tlb_targets_case(tap, root, tmp.name)
+    chart_layout_case(tap, root)
     return tap.done()
 
 # The lock table's boots: (name, BENCH-START's arguments, {(cfg, threads):
@@ -547,6 +548,89 @@ def tlb_targets_case(tap, root, tmp):
                ' result (no round of the hypercall, no log) too',
                ['exit %d, targets %r, Targets section %r' % (r.returncode, got_t, said),
                 r.stderr.strip()] if not ok else [])
+
+
+def bench_report(root):
+    """tests/bench/report as a module (it runs only as a script)."""
+    import importlib.machinery
+    import importlib.util
+    path = os.path.join(root, 'tests', 'bench', 'report')
+    loader = importlib.machinery.SourceFileLoader('bench_report', path)
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    sys.dont_write_bytecode = True
+    loader.exec_module(mod)
+    return mod
+
+
+# How wide pngcairo draws sans text: a character about 0.68 of the font
+# size in pixels (measured on the chart's titles); the chart 1200 px wide,
+# its plot area 1080 of them.
+CHART_CHAR, CHART_PX, CHART_PLOT_PX = 0.68, 1200, 1080
+
+
+def chart_layout_case(tap, root):
+    """The report's chart lays out a part like the lock part (8 groups,
+    the last 4 of 2 bars with long names, a long title, a ratio of 0.009):
+    no title line wider than the chart, no group label running into the
+    next, no target's label wider than its group, no bar's number wider
+    than its bar unless turned upright."""
+    import re
+    bars = [(n, ['kvm', 'pvspinlock', 'noyield', 'native'] if i < 4 else ['kvm', 'pvspinlock'])
+            for i, n in enumerate(['1:1, 2 threads', '1:1, 4 threads', '2:1, 4 threads',
+                                   '2:1, 8 threads', '8:2, 8 threads', '16:2, 16 threads',
+                                   '2:1+vm, 4 threads', '2:1+vm, 8 threads'])]
+    part = {'part': 'lock', 'title': 'Spinlock contention at scale and beside a second VM:'
+            ' pvops_lockload acquisitions/s (the kernel\'s paravirt qspinlock, ours, native)',
+            'better': 'higher', 'unit': 'acquisitions/s', 'measured': '2026-12-06T09:26:35Z',
+            'groups': [{'name': n, 'reference': 'kvm',
+                        'bars': [{'config': c, 'ratio': 0.00866 if c == 'native' else 1.19}
+                                 for c in cs]} for n, cs in bars],
+            'targets': [{'group': '16:2, 16 threads', 'line': 1.15, 'line_label': '>= 1.15'},
+                        {'group': '2:1+vm, 4 threads', 'line': 1.15, 'line_label': '>= 1.15'}]}
+    diag = []
+    try:
+        cmds = bench_report(root).panel(part)
+    except Exception as e:  # noqa: BLE001: whatever it is, the case says it
+        cmds = []
+        diag.append('panel() failed: %r' % e)
+
+    def strings(line):
+        """The strings of a gnuplot command and the number after each."""
+        return [(t.replace('\\n', '\n').replace('\\"', '"'), float(x) if x else None)
+                for t, x in re.findall(r'"((?:[^"\\]|\\.)*)"(?: ([-0-9.]+))?', line)]
+
+    def px(text, size):
+        return max(len(x) for x in text.split('\n')) * CHART_CHAR * size
+
+    cmd = {}
+    for c in cmds:
+        if c.startswith('set ') and len(c.split()) > 1:
+            cmd.setdefault(c.split()[1], c)
+    xr = re.search(r'\[(-?[0-9.]+):(-?[0-9.]+)\]', cmd.get('xrange', ''))
+    unit = CHART_PLOT_PX / (float(xr.group(2)) - float(xr.group(1))) if xr else 1
+    for t, x in strings(cmd.get('title', ''))[:1]:
+        if px(t, 12) > CHART_PX - 20:
+            diag.append('title wider than the chart: %r' % t)
+    groups = [(t, x) for t, x in strings(cmd.get('x2tics', '')) if x is not None]
+    for (a, xa), (b, xb) in zip(groups, groups[1:]):
+        if (px(a, 10) + px(b, 10)) / 2 + 4 > (xb - xa) * unit:
+            diag.append('group labels %r and %r run into each other' % (a, b))
+    spans = [(float(m.group(1)), float(m.group(2))) for c in cmds
+             for m in [re.match(r'set arrow from ([-0-9.]+), [-0-9.e]+ to ([-0-9.]+),', c)] if m]
+    labels = [strings(c)[0] for c in cmds if c.startswith('set label "target')]
+    for (a, b), (t, x) in zip(spans, labels):
+        if px(t, 9) > (b - a) * unit:
+            diag.append('target label %r wider than its group' % t)
+    numbers = [x for c in cmds if c.startswith('"') or c[:1].isdigit()
+               for x in re.findall(r'"([^"]*)"$', c)]
+    upright = any('rotate by 90' in c and 'with labels' in c for c in cmds)
+    if not upright and numbers and max(px(n, 9) for n in numbers) > 0.8 * unit:
+        diag.append('numbers %r wider than a bar, not turned' % numbers)
+    if len(groups) != 8 or not numbers or len(labels) != 2:
+        diag.append('found %d group labels, %d numbers, %d target labels' %
+                    (len(groups), len(numbers), len(labels)))
+    tap.result(not diag, "the report's chart: titles, group labels, target labels and bars'"
+               ' numbers fit their room', diag)
 
 
 if __name__ == '__main__':
