@@ -318,6 +318,7 @@ def main():
     stress_ng_cases(tap, root, tmp.name)
     tlb_targets_case(tap, root, tmp.name)
     chart_layout_case(tap, root)
+    report_targets_case(tap, root)
     return tap.done()
 
 # The lock table's boots: (name, BENCH-START's arguments, {(cfg, threads):
@@ -631,6 +632,34 @@ def chart_layout_case(tap, root):
                     (len(groups), len(numbers), len(labels)))
     tap.result(not diag, "the report's chart: titles, group labels, target labels and bars'"
                ' numbers fit their room', diag)
+
+
+def report_targets_case(tap, root):
+    """The report's Targets table has a row for every part: a target's,
+    and for a part with none (the histogram's), one that says so and
+    where its table is; a part that did not run says that."""
+    def part(name, targets):
+        return {'part': name, 'title': name + ' things', 'measured': None, 'boots': [],
+                'groups': [], 'targets': targets}
+    data = {'clock': part('clock', [{'group': 'ktime_get()', 'what': 'pvclock / kvm-clock',
+                                     'measured': 0.8, 'paired': 0.81, 'op': '<=', 'limit': 1.05,
+                                     'met': True}]),
+            'hist': part('hist', []), 'lock': None}
+    try:
+        md = bench_report(root).markdown(['clock', 'hist', 'lock'], data, ['clock', 'hist'],
+                                         False, None)
+        rows = md.split('\n## Targets\n')[1].split('\n## ')[0].splitlines()
+        rows = [x for x in rows if x.startswith('| ') and not x.startswith('| part ')]
+    except Exception as e:  # noqa: BLE001: whatever it is, the case says it
+        md, rows = '', [repr(e)]
+    want = ['| clock | ktime_get() | pvclock / kvm-clock | 0.8 | 0.81 | <= 1.05 | met |',
+            '| hist | - | none: measured only, its table in the section "hist" below | - | - |'
+            ' - | no target |',
+            '| lock | - | - | - | - | - | not run |']
+    ok = rows == want and '\n## hist: hist things\n' in md
+    tap.result(ok, "the report's Targets table: a row for every part, one with no target"
+               ' saying so and where its table is',
+               ['got rows %r' % (rows,)] if not ok else [])
 
 
 if __name__ == '__main__':
