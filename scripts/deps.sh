@@ -40,25 +40,36 @@ apt_update() {
 	apt_updated=1
 }
 
-# The ABI the cloud meta package points at, e.g. 6.1.0-56; of the form
-# Debian gives its newer series too (6.12.118+deb12), should the meta
-# package move there.
-find_abi() {
-	local ver dep
-	ver=$(candidate linux-headers-$FLAVOUR)
-	[ -n "$ver" ] || return 0
-	dep=$(apt-cache show "linux-headers-$FLAVOUR=$ver" 2>/dev/null |
-	      sed -n 's/^Depends:.*linux-headers-\([0-9][0-9.]*\(-[0-9][0-9]*\|+deb[0-9][0-9]*\)\)-'"$FLAVOUR"'.*/\1/p' |
-	      head -n1)
-	echo "$dep"
+# need_candidate VAR PKG [WHERE]: set VAR to the version apt would install
+# of PKG. When the apt lists know none (never fetched, or older than the
+# package), apt-get update once and ask again; when they still know none,
+# stop: "no PKG in the apt lists (WHERE)". Call it as it is, not in $(...):
+# apt_update's once-only flag stays set, and its message is not taken for
+# the version.
+need_candidate() {
+	local _ver
+	_ver=$(candidate "$2")
+	if [ -z "$_ver" ]; then
+		apt_update
+		_ver=$(candidate "$2")
+	fi
+	[ -n "$_ver" ] || die "no $2 in the apt lists${3:+ ($3)}"
+	printf -v "$1" '%s' "$_ver"
 }
 
-abi=$(find_abi)
-if [ -z "$abi" ]; then
-	apt_update
-	abi=$(find_abi)
-fi
-[ -n "$abi" ] || die "cannot find linux-headers-$FLAVOUR in the apt lists"
+# find_abi: set abi to the ABI the cloud meta package points at, e.g.
+# 6.1.0-56; of the form Debian gives its newer series too (6.12.118+deb12),
+# should the meta package move there.
+find_abi() {
+	local ver
+	need_candidate ver "linux-headers-$FLAVOUR"
+	abi=$(apt-cache show "linux-headers-$FLAVOUR=$ver" 2>/dev/null |
+	      sed -n 's/^Depends:.*linux-headers-\([0-9][0-9.]*\(-[0-9][0-9]*\|+deb[0-9][0-9]*\)\)-'"$FLAVOUR"'.*/\1/p' |
+	      head -n1)
+	[ -n "$abi" ] || die "linux-headers-$FLAVOUR $ver depends on no versioned headers package"
+}
+
+find_abi
 
 HDR=linux-headers-$abi-$FLAVOUR
 IMG=linux-image-$abi-$FLAVOUR-unsigned
@@ -136,9 +147,7 @@ unpack_tool() {
 # libxen*, and what they need); nothing is installed.
 fetch_kexec_tools() {
 	local dir=$CACHE/kexec-tools ver pkgs
-	ver=$(candidate kexec-tools)
-	[ -n "$ver" ] || { apt_update; ver=$(candidate kexec-tools); }
-	[ -n "$ver" ] || die "no kexec-tools in the apt lists"
+	need_candidate ver kexec-tools
 	if [ -x "$dir/sbin/kexec" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$ver" ]; then
 		return 0
 	fi
@@ -156,9 +165,7 @@ fetch_kexec_tools() {
 # found on the system is gone (ldd, as tests/vm/run's add_program reads it).
 fetch_stress_ng() {
 	local dir=$CACHE/stress-ng ver pkgs="" p libs
-	ver=$(candidate stress-ng)
-	[ -n "$ver" ] || { apt_update; ver=$(candidate stress-ng); }
-	[ -n "$ver" ] || die "no stress-ng in the apt lists"
+	need_candidate ver stress-ng
 	if [ -x "$dir/usr/bin/stress-ng" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$ver" ]; then
 		libs=$(find "$dir" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' ':')
 		LD_LIBRARY_PATH=$libs ldd "$dir/usr/bin/stress-ng" | grep -q 'not found' || return 0
@@ -183,9 +190,7 @@ HOST_SERIES=${PVOPS_HOST_SERIES:-6.12}
 fetch_host_kernel() {
 	local meta=linux-image-$HOST_SERIES-$FLAVOUR ver kver img stamp=$CACHE/host.mk want
 	local srcpkg=linux-source-$HOST_SERIES srcver tmp
-	ver=$(candidate "$meta")
-	[ -n "$ver" ] || { apt_update; ver=$(candidate "$meta"); }
-	[ -n "$ver" ] || die "no $meta in the apt lists (Debian 12's security suite has it)"
+	need_candidate ver "$meta" "Debian 12's security suite has it"
 	kver=$(apt-cache show "$meta=$ver" 2>/dev/null |
 	       sed -n 's/^Depends:.*linux-image-\([^ ]*-'"$FLAVOUR"'\) .*/\1/p' | head -n1)
 	[ -n "$kver" ] || die "$meta $ver names no versioned image"
@@ -218,9 +223,8 @@ PVOPS_HOST_DEBVER := $ver"
 
 hdr_ver=$(installed "$HDR")
 src_ver=$(installed "$SRC")
-img_ver=$(candidate "$IMG")
-[ -n "$img_ver" ] || { apt_update; img_ver=$(candidate "$IMG"); }
-[ -n "$img_ver" ] || die "no $IMG in the apt lists"
+img_ver= # need_candidate sets it
+need_candidate img_ver "$IMG"
 if [ "$hdr_ver" != "$src_ver" ] || [ "$hdr_ver" != "$img_ver" ]; then
 	die "version mismatch: $HDR $hdr_ver, $SRC $src_ver, $IMG $img_ver (apt-get update, then make deps again)"
 fi
