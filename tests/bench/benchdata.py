@@ -99,6 +99,22 @@ def exit_reasons(reply):
     return out
 
 
+def exit_times(reply):
+    """The nanoseconds L1 spent in its VM exits, by reason, in a host
+    agent's reply to "HOST-STAT TAG exits" at a window's end (each exit
+    from its kvm_exit to the vCPU's next kvm_entry): {reason: ns} named as
+    exit_reasons() names them, without the msr writes; None when the reply
+    has no such sum (no exit_time=ok)."""
+    if not reply or reply.get('exit_time') != 'ok':
+        return None
+    out = dict.fromkeys(SVM_EXITS.values(), 0)
+    out['other'] = 0
+    for k, v in reply.items():
+        if k.startswith('exitns_x'):
+            out[SVM_EXITS.get(int(k[8:], 16), 'other')] += v
+    return out
+
+
 def spread(xs, f='%.0f'):
     """min-max of @xs (None dropped) with format @f; '-' when empty."""
     xs = [x for x in xs if x is not None]

@@ -317,6 +317,7 @@ def main():
     lock_table(tap, root, tmp.name)
     stress_ng_cases(tap, root, tmp.name)
     tlb_targets_case(tap, root, tmp.name)
+    exit_time_case(tap, root, tmp.name)
     chart_layout_case(tap, root)
     report_targets_case(tap, root)
     return tap.done()
@@ -549,6 +550,51 @@ def tlb_targets_case(tap, root, tmp):
                ' result (no round of the hypercall, no log) too',
                ['exit %d, targets %r, Targets section %r' % (r.returncode, got_t, said),
                 r.stderr.strip()] if not ok else [])
+
+
+def exit_time_case(tap, root, tmp):
+    """tlb-table's "What the exits cost": L1's µs per exit by reason (the
+    host agent's exitns_x sums over its exit_x counts, summed over the
+    rounds that counted) and per op in all exits but HLT; "-" for a
+    configuration whose reply has counts but no time (exit_time=none)."""
+    import subprocess
+    d = os.path.join(tmp, 'tlb-time')
+    os.mkdir(d)
+    l1 = []
+    with open(os.path.join(d, 'l2.log'), 'w') as f:
+        f.write('@@ BENCH-START cpus=2 rounds=2 seconds=3 op=munmap configs=kvm hypercall\n')
+        for r in (1, 2):
+            for c in ('kvm', 'hypercall'):
+                f.write('@@ BENCH cfg=%s round=%d work=munmap ops=100 ops_per_sec=50.0'
+                        ' tlb_ipis=0 hypercalls=0 hc_targets=0 ipi_targets=0 fallbacks=0'
+                        ' ranges=0 flush_p50_ns=0 exits=on tag=%d.%s policy=%s\n' % (c, r, r, c, c))
+                l1.append('@@ HOST-STAT-REPLY %d.%s.begin exits=0' % (r, c))
+        # kvm: 100 + 300 msr exits of 50 and 70 us, 200 interrupts of
+        # 40 us, HLTs of 10 ms; hypercall counted but not timed.
+        l1 += ['@@ HOST-STAT-REPLY 1.kvm.end exits=9 exit_x7c=100 exit_x60=100 exit_x78=1'
+               ' exit_trace=ok exitns_x7c=5000000 exitns_x60=4000000 exitns_x78=10000000'
+               ' exit_time=ok',
+               '@@ HOST-STAT-REPLY 2.kvm.end exits=9 exit_x7c=300 exit_x60=100 exit_x78=2'
+               ' exit_trace=ok exitns_x7c=21000000 exitns_x60=4000000 exitns_x78=20000000'
+               ' exit_time=ok',
+               '@@ HOST-STAT-REPLY 1.hypercall.end exits=9 exit_x81=100 exit_trace=ok'
+               ' exit_time=none',
+               '@@ HOST-STAT-REPLY 2.hypercall.end exits=9 exit_x81=100 exit_trace=ok'
+               ' exitns_x81=9000000 exit_time=ok']
+    with open(os.path.join(d, 'l1.log'), 'w') as f:
+        f.write('\n'.join(l1) + '\n')
+    r = subprocess.run([sys.executable, os.path.join(root, 'tests', 'bench', 'tlb-table'),
+                        '1:1=' + d], capture_output=True, text=True, check=False)
+    rows = [line for line in r.stdout.split('### What the exits cost')[-1].splitlines()
+            if line.startswith('| kvm |') or line.startswith('| hypercall |')]
+    # cols: hlt vmmcall msr npf interrupt io vintr pause cpuid other;
+    # kvm per op: (26 ms msr + 8 ms interrupt) / 200 ops = 170 us.
+    want = ['| kvm | 170 | 10000 | - | 65 | - | 40 | - | - | - | - | - |',
+            '| hypercall | - | - | - | - | - | - | - | - | - | - | - |']
+    ok = r.returncode == 0 and rows == want
+    tap.result(ok, "tlb-table's L1 time per exit by reason and per op, and none for a"
+               ' configuration a counted round did not time',
+               ['exit %d, rows %r' % (r.returncode, rows), r.stderr.strip()] if not ok else [])
 
 
 def bench_report(root):
