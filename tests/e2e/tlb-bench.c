@@ -31,10 +31,17 @@
  * -b 0 is the reference without remote flushes; so is -r 0 for reader (the
  * readers with no worker ops: their no-flush limit). -k (ptfree) keeps a
  * touched page at the end of the 2 MiB, so munmap frees no page table: the
- * control, whose flushes skip the lazy CPUs.
+ * control, whose flushes skip the lazy CPUs. -f forks the worker into a
+ * process of its own, on the same CPU, before the busy threads start: the
+ * same ops at the same rate, but in an mm that no other CPU has loaded, so
+ * its flushes stay local (the control that separates what the flushes cost
+ * the busy threads from what the worker's running, syscalls and exits on
+ * its vCPU cost them). The working set is not copied into it
+ * (MADV_DONTFORK); it samples the readers' counts, and the parent prints
+ * its result once it has exited.
  *
  * usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect|ptfree|reader]
- *                  [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k]
+ *                  [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k] [-f]
  * (defaults: 2 s, one thread on each other CPU, munmap, 1 page, 1 ms idle,
  * 500 ops/s, 64 MiB).
  * Prints one line (tests/bench/tlb-guest splits it into words), no KTAP:
@@ -42,8 +49,9 @@
  *   reads 0 reads_per_sec 0.0
  * (one line; reads: the readers' total, 0 but for reader). exit 0; 1
  * (KSFT_FAIL) on a usage error or a setup error (kselftest.h's "Bail out!"
- * line instead); 4 (KSFT_SKIP, "1..0 # SKIP") when there is no CPU for the
- * busy threads.
+ * line instead; with -f the worker's, or the parent's when the worker
+ * ended otherwise than with 0); 4 (KSFT_SKIP, "1..0 # SKIP") when there is
+ * no CPU for the busy threads.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,7 +179,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: tlb-bench [-s SECONDS] [-b BUSY] [-o munmap|mprotect|ptfree|reader]\n"
-		"                 [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k]\n");
+		"                 [-p PAGES] [-i IDLE] [-r RATE] [-m WSET] [-k] [-f]\n");
 	exit(KSFT_FAIL);
 }
 
@@ -225,18 +234,131 @@ static void sleep_until(double t)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * What the worker does and what it gets. In memory shared with the busy
+ * threads (MAP_SHARED), so that a worker forked by -f reads their counts
+ * and leaves its result where its parent reads it.
+ */
+struct run {
+	enum op op;
+	long pages, rate, busy;
+	int keep;
+	double secs;
+	struct busy *threads;
+	unsigned long ops, reads;
+	double elapsed;
+};
+
+static void *shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		ksft_exit_fail_msg("mmap (MAP_SHARED): %s\n", strerror(errno));
+	return p;
+}
+
+/* The worker, on the first CPU, the busy threads running: its op's loop. */
+static void worker(struct run *run)
+{
+	long i, len = run->pages * page_size;
+	unsigned long ops = 0, reads;
+	double start, end, t, next;
+	char *p = NULL, *hole = NULL;
+	enum op op = run->op;
+	int batch, flags;
+
+	if (op == OP_MPROTECT) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+		touch(p, run->pages);
+	}
+	/* After the threads' stacks are mapped. */
+	if (op == OP_PTFREE)
+		hole = pmd_hole(run->keep);
+
+	/* reader: one op at a time on its schedule; the others in batches. */
+	batch = op == OP_READER ? 1 : 64;
+	flags = MAP_PRIVATE | MAP_ANONYMOUS | (op == OP_PTFREE ? MAP_FIXED_NOREPLACE : 0);
+	reads = all_reads(run->threads, run->busy);
+	start = now();
+	end = start + run->secs;
+	next = start;
+	do {
+		if (op == OP_READER) {
+			if (!run->rate) {
+				/* The limit: the readers alone. */
+				sleep_until(end);
+				t = now();
+				break;
+			}
+			next += 1.0 / run->rate;
+			sleep_until(next);
+		}
+		for (i = 0; i < batch; i++) {
+			if (op == OP_MPROTECT) {
+				if (mprotect(p, len, PROT_READ) ||
+				    mprotect(p, len, PROT_READ | PROT_WRITE))
+					ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
+			} else {
+				p = mmap(hole, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+				if (p == MAP_FAILED)
+					ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+			}
+			touch(p, run->pages);
+			if (op != OP_MPROTECT && munmap(p, len))
+				ksft_exit_fail_msg("munmap: %s\n", strerror(errno));
+		}
+		ops += batch;
+		t = now();
+	} while (t < end);
+
+	run->reads = all_reads(run->threads, run->busy) - reads;
+	run->ops = ops;
+	run->elapsed = t - start;
+}
+
+/*
+ * -f: fork the worker before the busy threads exist, so that its mm is
+ * never loaded on their CPUs; it inherits the first CPU's pinning. It
+ * waits for a byte on @fd[0] (at EOF, its parent died: it ends too) and
+ * leaves its result in @run.
+ */
+static pid_t start_worker(struct run *run, int fd[2])
+{
+	pid_t pid;
+	char c;
+
+	if (pipe(fd))
+		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (pid) {
+		close(fd[0]);
+		return pid;
+	}
+	close(fd[1]);
+	if (read(fd[0], &c, 1) != 1)
+		_exit(KSFT_FAIL);
+	worker(run);
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
-	long busy = -1, pages = 1, rate = 500, wset_mib = 64, i, len, ncpu, *cpu;
-	unsigned long ops = 0, reads;
-	double secs = 2, start, end, t, next;
+	long busy = -1, pages = 1, rate = 500, wset_mib = 64, i, ncpu, *cpu;
+	int opt, err, keep = 0, forked = 0, status, go[2];
 	enum op op = OP_MUNMAP;
 	struct busy *threads;
-	char *e, *p = NULL, *hole = NULL;
+	double secs = 2;
+	struct run *run;
 	cpu_set_t cpus;
-	int opt, err, batch, flags, keep = 0;
+	pid_t pid = 0;
+	char *e;
 
-	while ((opt = getopt(argc, argv, "s:b:o:p:i:r:m:k")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:o:p:i:r:m:kf")) != -1) {
 		switch (opt) {
 		case 's':
 			secs = strtod(optarg, &e);
@@ -268,6 +390,9 @@ int main(int argc, char **argv)
 		case 'k':
 			keep = 1;
 			break;
+		case 'f':
+			forked = 1;
+			break;
 		default:
 			bad_usage();
 		}
@@ -288,20 +413,12 @@ int main(int argc, char **argv)
 		busy = ncpu - 1;
 	if (busy > 0 && ncpu < 2)
 		ksft_exit_skip("no CPU for the busy threads\n");
-	threads = calloc(busy + 1, sizeof(*threads));
-	if (!threads)
-		ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
+	threads = shared((busy + 1) * sizeof(*threads));
+	run = shared(sizeof(*run));
 
 	page_size = sysconf(_SC_PAGESIZE);
-	len = pages * page_size;
-	if (op == OP_PTFREE && len > (long)PMD_SIZE - keep * page_size)
+	if (op == OP_PTFREE && pages * page_size > (long)PMD_SIZE - keep * page_size)
 		ksft_exit_fail_msg("ptfree: %ld pages do not fit in 2 MiB\n", pages);
-	if (op == OP_MPROTECT) {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-		touch(p, pages);
-	}
 	if (op == OP_READER) {
 		wset_len = wset_mib << 20;
 		wset = mmap(NULL, wset_len, PROT_READ | PROT_WRITE,
@@ -311,10 +428,17 @@ int main(int argc, char **argv)
 					   strerror(errno));
 		/* Private pages of its own, not the shared zero page. */
 		touch(wset, wset_len / page_size);
+		/* Only the readers read it: a forked worker gets no copy. */
+		if (forked && madvise(wset, wset_len, MADV_DONTFORK))
+			ksft_exit_fail_msg("madvise (working set): %s\n", strerror(errno));
 	}
+	*run = (struct run){ .op = op, .pages = pages, .rate = rate, .busy = busy,
+			     .keep = keep, .secs = secs, .threads = threads };
 	err = pin(cpu[0]);
 	if (err)
 		ksft_exit_fail_msg("pinning the worker to cpu %ld: %s\n", cpu[0], strerror(err));
+	if (forked)
+		pid = start_worker(run, go);
 	for (i = 0; i < busy; i++) {
 		threads[i].cpu = cpu[1 + i % (ncpu - 1)];
 		threads[i].op = op;
@@ -324,52 +448,24 @@ int main(int argc, char **argv)
 	}
 	while (__atomic_load_n(&running, __ATOMIC_ACQUIRE) < busy)
 		sched_yield();
-	/* After the threads' stacks are mapped. */
-	if (op == OP_PTFREE)
-		hole = pmd_hole(keep);
 
-	/* reader: one op at a time on its schedule; the others in batches. */
-	batch = op == OP_READER ? 1 : 64;
-	flags = MAP_PRIVATE | MAP_ANONYMOUS | (op == OP_PTFREE ? MAP_FIXED_NOREPLACE : 0);
-	reads = all_reads(threads, busy);
-	start = now();
-	end = start + secs;
-	next = start;
-	do {
-		if (op == OP_READER) {
-			if (!rate) {
-				/* The limit: the readers alone. */
-				sleep_until(end);
-				t = now();
-				break;
-			}
-			next += 1.0 / rate;
-			sleep_until(next);
-		}
-		for (i = 0; i < batch; i++) {
-			if (op == OP_MPROTECT) {
-				if (mprotect(p, len, PROT_READ) ||
-				    mprotect(p, len, PROT_READ | PROT_WRITE))
-					ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
-			} else {
-				p = mmap(hole, len, PROT_READ | PROT_WRITE, flags, -1, 0);
-				if (p == MAP_FAILED)
-					ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-			}
-			touch(p, pages);
-			if (op != OP_MPROTECT && munmap(p, len))
-				ksft_exit_fail_msg("munmap: %s\n", strerror(errno));
-		}
-		ops += batch;
-		t = now();
-	} while (t < end);
+	if (forked) {
+		if (write(go[1], "", 1) != 1)
+			ksft_exit_fail_msg("starting the worker: %s\n", strerror(errno));
+		if (waitpid(pid, &status, 0) != pid)
+			ksft_exit_fail_msg("waitpid: %s\n", strerror(errno));
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			ksft_exit_fail_msg("the worker (pid %d) ended with status %#x\n",
+					   (int)pid, status);
+	} else {
+		worker(run);
+	}
 
-	reads = all_reads(threads, busy) - reads;
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < busy; i++)
 		pthread_join(threads[i].thread, NULL);
 	printf("tlb-bench: op %s busy %ld seconds %.2f ops %lu ops_per_sec %.1f",
-	       op_names[op], busy, t - start, ops, ops / (t - start));
-	printf(" reads %lu reads_per_sec %.1f\n", reads, reads / (t - start));
+	       op_names[op], busy, run->elapsed, run->ops, run->ops / run->elapsed);
+	printf(" reads %lu reads_per_sec %.1f\n", run->reads, run->reads / run->elapsed);
 	return 0;
 }

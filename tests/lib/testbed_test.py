@@ -318,6 +318,7 @@ def main():
     stress_ng_cases(tap, root, tmp.name)
     tlb_targets_case(tap, root, tmp.name)
     exit_time_case(tap, root, tmp.name)
+    reader_control_case(tap, root, tmp.name)
     chart_layout_case(tap, root)
     report_targets_case(tap, root)
     return tap.done()
@@ -595,6 +596,88 @@ def exit_time_case(tap, root, tmp):
     tap.result(ok, "tlb-table's L1 time per exit by reason and per op, and none for a"
                ' configuration a counted round did not time',
                ['exit %d, rows %r' % (r.returncode, rows), r.stderr.strip()] if not ok else [])
+
+
+# The reader boots of reader_control_case: {cfg: (reads/s of round 1,
+# round 2)}, the limit at 1000 in both; reader-local's remote flushes an
+# op (hypercalls of its 1000 ops) last.
+READER_BOOTS = [
+    ('apart', {'reader-kvm': (600, 700), 'reader-hypercall': (600, 620),
+               'reader-local': (900, 960)}, 1),
+    ('overlap', {'reader-kvm': (600, 700), 'reader-hypercall': (600, 620),
+                 'reader-local': (650, 670)}, 0),
+    ('flushing', {'reader-kvm': (600, 700), 'reader-local': (650, 670)}, 1000),
+    ('none', {'reader-kvm': (600, 700), 'reader-hypercall': (600, 620)}, 0),
+]
+# Their worker ops/s, the same in every round.
+WORKER_OPS = {'reader-kvm': 100, 'reader-hypercall': 200, 'reader-local': 500, 'reader-limit': 0}
+
+
+def reader_control_case(tap, root, tmp):
+    """tlb-table's reader-local: its row beside the others, paired with
+    reader-limit, and the sentence under the reader table computed from
+    the paired ratios (the flushes' part of the loss, and whether it is
+    beyond the rounds' spread), said only of a reader-local that made
+    (nearly) no remote flush, not at all without one."""
+    import subprocess
+    args = []
+    for name, reads, local_hc in READER_BOOTS:
+        d = os.path.join(tmp, 'reader-' + name)
+        os.mkdir(d)
+        reads = dict(reads, **{'reader-limit': (1000, 1000)})
+        with open(os.path.join(d, 'l2.log'), 'w') as f:
+            f.write('@@ BENCH-START cpus=4 rounds=2 seconds=2 op=munmap trace=extra'
+                    ' neighbour=0 configs=%s\n' % ' '.join(reads))
+            for r in (1, 2):
+                for c, x in reads.items():
+                    ops = 0 if c == 'reader-limit' else 1000
+                    f.write('@@ BENCH cfg=%s round=%d work=reader busy=3 ops=%d seconds=2.0'
+                            ' ops_per_sec=%d reads=%d reads_per_sec=%d tlb_ipis=%d'
+                            ' hypercalls=%d hc_targets=0 ipi_targets=0 fallbacks=0 ranges=0'
+                            ' flush_p50_ns=0 exits=off tag=%d.%s policy=kvm\n' %
+                            (c, r, ops, WORKER_OPS[c], 2 * x[r - 1], x[r - 1],
+                             ops if c == 'reader-kvm' else 0,
+                             local_hc if c == 'reader-local' else 0, r, c))
+        args.append('%s=%s' % (name, d))
+    r = subprocess.run([sys.executable, os.path.join(root, 'tests', 'bench', 'tlb-table')] + args,
+                       capture_output=True, text=True, check=False)
+    boots = {b.split(':')[0]: b for b in r.stdout.split('\n## ')[1:]}
+    got = {}
+    for name, _, _ in READER_BOOTS:
+        b = boots.get(name, '')
+        row = [' '.join(x.split('|')[1:9]).split() for x in b.splitlines()
+               if x.startswith('| reader-local |')]
+        said = [x for x in b.splitlines()
+                if x.startswith('Without remote flushes') or 'no control here' in x]
+        got[name] = (row, said)
+    kvm = '0.65 (0.60-0.70) for reader-kvm (100 worker ops/s)'
+    hc = '0.61 (0.60-0.62) for reader-hypercall (200 worker ops/s)'
+    start = ('Without remote flushes (reader-local: the same worker ops in a process of its'
+             ' own, %s TLB IPIs + hypercalls an op, 500 worker ops/s) the readers keep %s of'
+             " reader-limit's reads/s, paired, against %s: the part of the loss that comes"
+             " with the flushes, reader-local's ratio minus theirs, is %s of the limit, %s.")
+    want = {
+        'apart': ([['reader-local', '2', '500', '930', '(900-960)', '0.93', '0.93', '(0.90-0.96)',
+                    '0.00', '0.00']],
+                  [start % ('0.001', '0.93 (0.90-0.96)', kvm + ', ' + hc, '0.28 to 0.32',
+                            'its paired min-max apart from that of reader-kvm,'
+                            ' reader-hypercall')]),
+        'overlap': ([['reader-local', '2', '500', '660', '(650-670)', '0.66', '0.66',
+                      '(0.65-0.67)', '0.00', '0.00']],
+                    [start % ('0.000', '0.66 (0.65-0.67)', kvm + ', ' + hc, '0.01 to 0.05',
+                              "its paired min-max apart from that of reader-hypercall,"
+                              " overlapping the others'")]),
+        'flushing': ([['reader-local', '2', '500', '660', '(650-670)', '0.66', '0.66',
+                       '(0.65-0.67)', '0.00', '1.00']],
+                     ['**reader-local is no control here**: 1.000 TLB IPIs + hypercalls an op,'
+                      ' not under 0.01.']),
+        'none': ([], []),
+    }
+    ok = r.returncode == 0 and got == want
+    tap.result(ok, "tlb-table's reader-local: its row, paired with reader-limit, and the"
+               ' sentence of what part of the loss comes with the flushes, none where it'
+               ' flushed remotely or did not run',
+               ['exit %d, got %r' % (r.returncode, got), r.stderr.strip()] if not ok else [])
 
 
 def bench_report(root):
