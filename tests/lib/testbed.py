@@ -65,6 +65,11 @@ MARKERS = {
     'BENCH-NA': ('bench', 'a configuration that cannot run, and why'),
     'EXITS': ('bench', "the host's exit counts around a measurement"),
     'BENCH-END': ('bench', 'the benchmark run ended'),
+    'TIMELINE-BEGIN': ('timeline-host', "L1's trace of a window TAG follows, gzip and "
+                       'base64 (tests/bench/timeline)'),
+    'TIMELINE-END': ('timeline-host', 'the trace of window TAG ended: lines=N'),
+    'TIMELINE-ERROR': ('timeline-host', 'no trace instance, or an event it could not '
+                       'turn on'),
     'L0-CPU': ('l0-watch', "an L1 CPU at a reset or L0's timeout (l0-stop.log, "
                'l0-regs.log): N rip=ADDR HLT= IF= timer= LVTT= ISR= IRR= cr2= pre='),
     'L2-VCPU': ('l1-init', "a hung L2's vCPU thread in L1: N state=S stack=TOP < ..."),

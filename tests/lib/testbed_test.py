@@ -234,7 +234,7 @@ def main():
     for rel in ('tests/vm/l1-init', 'tests/vm/l2-init', 'tests/vm/run',
                 'tests/lib/tap.sh', 'tests/lib/host-agent',
                 'tests/bench/clock-guest', 'tests/bench/lock-guest',
-                'tests/bench/tlb-guest'):
+                'tests/bench/tlb-guest', 'tests/bench/timeline-host'):
         with open(os.path.join(root, rel)) as f:
             for line in f.read().splitlines():
                 if line.lstrip().startswith('#'):
@@ -318,6 +318,7 @@ def main():
     stress_ng_cases(tap, root, tmp.name)
     tlb_targets_case(tap, root, tmp.name)
     exit_time_case(tap, root, tmp.name)
+    timeline_case(tap, root, tmp.name)
     reader_control_case(tap, root, tmp.name)
     chart_layout_case(tap, root)
     report_targets_case(tap, root)
@@ -678,6 +679,69 @@ def reader_control_case(tap, root, tmp):
                ' sentence of what part of the loss comes with the flushes, none where it'
                ' flushed remotely or did not run',
                ['exit %d, got %r' % (r.returncode, got), r.stderr.strip()] if not ok else [])
+
+
+def timeline_case(tap, root, tmp):
+    """tests/bench/timeline --table: a flush's phases from L1's trace
+    windows (made up: one ICR-write flush and two hypercall flushes, one
+    of which finds its target out of guest mode and sends no IPI), and the
+    hypercall's wait for its target in the sentence under the table."""
+    import base64
+    import gzip
+    import subprocess
+
+    def ev(task, us, name, f=''):
+        return '  %s-%d  [000] d..1.  %d.%06d: %s: %s' % (task, 170 + int(task[4]),
+                                                         us // 1000000, us % 1000000, name, f)
+    s, t = 'CPU 0/KVM', 'CPU 1/KVM'
+    kvm = [ev(s, 1000, 'kvm_exit', 'vcpu 0 reason msr rip 0x1'),
+           ev(s, 1010, 'kvm_apic_ipi', 'icr_low 0x8fd'),
+           ev(s, 1016, 'ipi_send_cpu', 'cpu=1 callsite=kvm_vcpu_kick+0x1'),
+           ev(t, 1040, 'kvm_exit', 'vcpu 1 reason interrupt rip 0x2'),
+           ev(s, 1050, 'kvm_entry', 'vcpu 0, rip 0x1'),
+           ev(t, 1052, 'reschedule_entry', 'vector=253'),
+           ev(t, 1070, 'kvm_entry', 'vcpu 1, rip 0x2'),
+           ev(s, 1400, 'kvm_exit', 'vcpu 0 reason msr rip 0x1'),
+           ev(s, 1410, 'kvm_apic_ipi', 'icr_low 0x8fd'),
+           ev(s, 1450, 'kvm_entry', 'vcpu 0, rip 0x1')]
+    hc = [ev(s, 5000, 'kvm_exit', 'vcpu 0 reason hypercall rip 0x3'),
+          ev(s, 5009, 'kvm_hypercall', 'nr 0xd'),
+          ev(s, 5022, 'ipi_send_cpu', 'cpu=1 callsite=kvm_make_vcpus_request_mask+0x1'),
+          ev(t, 5053, 'kvm_exit', 'vcpu 1 reason interrupt rip 0x2'),
+          ev(t, 5064, 'call_function_single_entry', 'vector=251'),
+          ev(s, 5096, 'kvm_entry', 'vcpu 0, rip 0x3'),
+          ev(t, 5100, 'kvm_entry', 'vcpu 1, rip 0x2'),
+          ev(s, 5400, 'kvm_exit', 'vcpu 0 reason hypercall rip 0x3'),
+          ev(s, 5409, 'kvm_hypercall', 'nr 0xd'),
+          ev(s, 5440, 'kvm_entry', 'vcpu 0, rip 0x3'),
+          ev(s, 5700, 'kvm_exit', 'vcpu 0 reason hypercall rip 0x3'),
+          ev(s, 5709, 'kvm_hypercall', 'nr 0xd'),
+          ev(s, 5740, 'kvm_entry', 'vcpu 0, rip 0x3')]
+    d = os.path.join(tmp, 'timeline')
+    os.mkdir(d)
+    with open(os.path.join(d, 'l1.log'), 'w') as f:
+        for tag, evs in (('1.kvm', kvm), ('1.hypercall', hc)):
+            dump = base64.encodebytes(gzip.compress('\n'.join(evs).encode())).decode()
+            f.write('@@ TIMELINE-BEGIN %s\n%s@@ TIMELINE-END %s lines=%d\n' %
+                    (tag, dump, tag, len(evs)))
+    r = subprocess.run([sys.executable, os.path.join(root, 'tests', 'bench', 'timeline'),
+                        '--table', d], capture_output=True, text=True, check=False)
+    rows = {line.split(' | ')[0][2:]: line.split(' | ')[1:] for line in r.stdout.splitlines()
+            if line.startswith('| ')}
+    want = {'windows / flush exits with an IPI / without': ['1 / 1 / 1', '1 / 1 / 2 |'],
+            'handler -> IPI sent': ['6 (6-6)', '13 (13-13) |'],
+            'IPI -> target exit': ['24 (24-24)', '31 (31-31) |'],
+            'target exit -> IPI handled': ['12 (12-12)', '11 (11-11) |'],
+            'IPI handled -> sender entry': ['-', '32 (32-32) |'],
+            'sender exit': ['50 (50-50)', '96 (96-96) |'],
+            'flush period': ['400 (400-400), mean 400', '350 (275-425), mean 350 |']}
+    got = {k: rows.get(k) for k in want}
+    said = 'waits 42 µs in L1 for the target' in r.stdout
+    ok = r.returncode == 0 and got == want and said
+    tap.result(ok, "tests/bench/timeline: a flush's phases in L1 from the trace windows, a"
+               ' flush whose target was out of guest mode apart, and the wait said',
+               ['exit %d, rows %r, sentence %s' % (r.returncode, got, said),
+                r.stderr.strip()] if not ok else [])
 
 
 def bench_report(root):
