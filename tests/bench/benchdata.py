@@ -87,15 +87,23 @@ def exit_reasons(reply):
     asked for, or did not start)."""
     if not reply or reply.get('exit_trace') != 'ok':
         return None
-    out = dict.fromkeys(SVM_EXITS.values(), 0)
-    out['other'] = 0
+    out = by_reason(reply, 'exit_x')
     out.update(('msr ' + n, 0) for n in X2APIC_WRITES.values())
     for k, v in reply.items():
-        if k.startswith('exit_x'):
-            name = SVM_EXITS.get(int(k[6:], 16), 'other')
-            out[name] += v
-        elif k.startswith('msrw_x') and int(k[6:], 16) in X2APIC_WRITES:
+        if k.startswith('msrw_x') and int(k[6:], 16) in X2APIC_WRITES:
             out['msr ' + X2APIC_WRITES[int(k[6:], 16)]] += v
+    return out
+
+
+def by_reason(reply, prefix):
+    """The values of @reply's words PREFIX + an exit code in hex, summed by
+    the reason's name (SVM_EXITS, every other code "other"), every name
+    there with 0 at least."""
+    out = dict.fromkeys(SVM_EXITS.values(), 0)
+    out['other'] = 0
+    for k, v in reply.items():
+        if k.startswith(prefix):
+            out[SVM_EXITS.get(int(k[len(prefix):], 16), 'other')] += v
     return out
 
 
@@ -107,12 +115,7 @@ def exit_times(reply):
     has no such sum (no exit_time=ok)."""
     if not reply or reply.get('exit_time') != 'ok':
         return None
-    out = dict.fromkeys(SVM_EXITS.values(), 0)
-    out['other'] = 0
-    for k, v in reply.items():
-        if k.startswith('exitns_x'):
-            out[SVM_EXITS.get(int(k[8:], 16), 'other')] += v
-    return out
+    return by_reason(reply, 'exitns_x')
 
 
 def spread(xs, f='%.0f'):
