@@ -81,6 +81,17 @@ tap_section() {
 	return $_rc
 }
 
+# console_drain: return once the console has sent all that was written to
+# it. A line echoed to a serial console waits in the UART driver's buffer;
+# a crash, kexec or power-off right after it drops what is left, and a lost
+# "@@ TAP-END" ran one section into the next (tests/vm/NOTES.md, "A TAP
+# section that ran into the next"). stty setting the console's own mode
+# again is a tcsetattr(TCSADRAIN), which waits for that buffer to empty.
+console_drain() {
+	_mode=$(stty -F /dev/console -g 2>/dev/null) &&
+		stty -F /dev/console "$_mode" 2>/dev/null
+}
+
 # one_cpu CMD...: run CMD with every CPU but CPU 0 offline, then bring them
 # back online; returns CMD's status. For the first switch of an op to a
 # backend, which places the op's ftrace hook: patching kernel text that

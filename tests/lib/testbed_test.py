@@ -251,6 +251,24 @@ def main():
         and testbed.marker('@@ NO-SUCH-MARKER x') is None and len(out) > 0
     tap.result(ok, 'markers parse with their arguments, unknown ones do not')
 
+    # A section is what lies between its markers; one whose TAP-END the
+    # console lost (a crash right after it) ends at the next section's
+    # TAP-BEGIN or a kernel's L2-UP, not in the next section's results
+    # (a CI run read e2e-kexec-next's 13 results and then e2e-kdump's 9).
+    log = ['@@ TAP-BEGIN a', 'ok 1 - x', '1..1', '@@ TAP-END a',
+           '@@ TAP-BEGIN next', 'ok 1 - y', 'ok 2 - z', '1..2',
+           '[  9.1] sysrq: Trigger a crash', '@@ L2-UP 6.12 cpus=1', '@@ TAP-BEGIN b',
+           'ok 1 - w', '1..1', '@@ TAP-END b', '@@ TAP-BEGIN next', 'ok 1 - again',
+           '@@ EXIT 0', 'ok 9 - after']
+    got = [testbed.tap_section(n, log) for n in ('a', 'next', 'b', 'none')]
+    want = [['ok 1 - x', '1..1'],
+            ['ok 1 - y', 'ok 2 - z', '1..2', '[  9.1] sysrq: Trigger a crash',
+             '# next: no TAP-END; the section ends at "@@ L2-UP 6.12 cpus=1"',
+             'ok 1 - again', '# next: no TAP-END; the section ends at "@@ EXIT 0"'],
+            ['ok 1 - w', '1..1'], []]
+    tap.result(got == want, "a section without its TAP-END ends at the next section or kernel",
+               ['got %r' % (got,)] if got != want else [])
+
     # A hung L2's vCPUs and a triple fault, named by function: _text moved
     # by KASLR (L2-TEXT), the map at the link address; stack words that
     # are no kernel text are left out, a module's named as such.
