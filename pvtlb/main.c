@@ -4,10 +4,12 @@
  * pv_ops.mmu.flush_tlb_multi that asks the host to flush the TLBs of the
  * remote target vCPUs, running or not, in one hypercall, instead of sending
  * each of them an IPI and waiting for it: KVM_HC_FLUSH_TLB of the KVM ABI
- * (the 6.12 host series, offered by KVM_FEATURE_PV_FLUSH_TLB_HC).
+ * (the 6.12 host series, offered by KVM_FEATURE_PV_FLUSH_TLB_HC). By
+ * default only the targets where the hypercall wins go that way (the
+ * hybrid policy, its signal below); the hypercall policy sends them all.
  *
  *   /sys/module/pvtlb/parameters/policy         hypercall|hybrid|kvm|native
- *   /sys/module/pvtlb/parameters/hybrid_signal  preempted|running
+ *   /sys/module/pvtlb/parameters/hybrid_signal  auto|preempted|running|lazy
  *   /sys/module/pvtlb/parameters/ranges         Y|N
  *   /sys/kernel/debug/pvtlb/stats               counters
  *   tracepoint pvtlb:pvtlb_flush                one event per flush
@@ -16,6 +18,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/kernel_stat.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -23,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <asm/apic.h>
 
 #include <pvops/pvops.h>
@@ -49,10 +53,30 @@ enum pvtlb_mode { PVTLB_HYPERCALL, PVTLB_HYBRID };
  *   RUNNING    the ones it does not mark: when the original is the kernel's
  *              KVM flush, it defers the preempted ones' flush to their next
  *              entry for free, and only the running ones cost an IPI;
- *   AUTO       RUNNING when the original is the kernel's KVM flush, else
+ *   LAZY       the lazy targets of a flush that freed page tables, which
+ *              the kernel's flush IPIs too, waking them when they are
+ *              halted in idle, while the host keeps the flushing vCPU
+ *              waiting for a CPU (its steal time, pvtlb_host_busy()): the
+ *              host is overcommitted, an IPI to a halted vCPU waits until
+ *              the host runs it, and the host flushes a halted vCPU
+ *              without waking it. Every other target by the
+ *              original: a running target answers an IPI sooner than a
+ *              hypercall's flush, which waits for it to leave guest mode,
+ *              returns (tests/bench/timeline); a preempted one is deferred
+ *              by KVM's flush for free; and an IPI makes an idle lazy CPU
+ *              leave the mm (it switches to init_mm), so the mm's next
+ *              flushes skip it, which no host-side flush can do;
+ *   AUTO       LAZY when the original is the kernel's KVM flush, else
  *              PREEMPTED (the native flush would IPI preempted vCPUs).
+ *              make bench, 2026-12-06, paired with the KVM flush: LAZY
+ *              0.95 where the targets run (munmap, 1:1), 1.03 and 2.16
+ *              with idle targets (ptfree, 1:1 and 2:1); the hypercall
+ *              policy 0.87 and 0.59 at 1:1 (munmap, ptfree), RUNNING
+ *              0.87 at 2:1 (munmap; tests/bench/results/tlb.md).
  */
-enum pvtlb_signal { PVTLB_SIG_AUTO, PVTLB_SIG_PREEMPTED, PVTLB_SIG_RUNNING };
+enum pvtlb_signal {
+	PVTLB_SIG_AUTO, PVTLB_SIG_PREEMPTED, PVTLB_SIG_RUNNING, PVTLB_SIG_LAZY,
+};
 
 static const char * const pvtlb_mode_names[] = {
 	[PVTLB_HYPERCALL] = "hypercall",
@@ -63,14 +87,15 @@ static const char * const pvtlb_signal_names[] = {
 	[PVTLB_SIG_AUTO] = "auto",
 	[PVTLB_SIG_PREEMPTED] = "preempted",
 	[PVTLB_SIG_RUNNING] = "running",
+	[PVTLB_SIG_LAZY] = "lazy",
 };
 
-static int pvtlb_mode = PVTLB_HYPERCALL;
+static int pvtlb_mode = PVTLB_HYBRID;
 static int pvtlb_signal = PVTLB_SIG_AUTO;
 /* What AUTO means here; set at load from the op's original. */
 static int pvtlb_auto_signal = PVTLB_SIG_PREEMPTED;
 /* The policy asked for at load: a mode of ours, or "kvm"/"native". */
-static char pvtlb_load_policy[16] = "hypercall";
+static char pvtlb_load_policy[16] = "hybrid";
 static bool pvtlb_live;
 /* The flush's hypercall number in the host's ABI; set before registering. */
 static unsigned int pvtlb_hc __ro_after_init;
@@ -101,15 +126,40 @@ struct pvtlb_pcpu {
 	unsigned long *bitmap;	/* the memory form's bitmap */
 	cpumask_var_t rest;	/* what goes to the original function */
 	struct pvtlb_stats stats;
+	struct pvtlb_steal steal;	/* this CPU's steal time lately */
 };
 
 static DEFINE_PER_CPU(struct pvtlb_pcpu, pvtlb_pcpu);
 
-static bool pvtlb_by_hypercall(int cpu, int signal)
+/*
+ * Whether the host keeps this CPU's vCPU waiting for a CPU lately: the
+ * verdict of its last window of steal time (pvtlb_steal_busy()). The
+ * flushing CPU's own, not its targets': it runs, so its steal time is
+ * the share of a window it was kept from running, while a halted target
+ * accrues hardly any, however long a wake-up would wait. Only this CPU
+ * updates its window, in a flush, with preemption disabled. A guess for
+ * routing a flush, which either route does in full.
+ */
+static bool pvtlb_host_busy(struct pvtlb_pcpu *pc)
 {
-	if (signal == PVTLB_SIG_PREEMPTED)
+	return pvtlb_steal_busy(&pc->steal, ktime_get_mono_fast_ns(),
+				kcpustat_this_cpu->cpustat[CPUTIME_STEAL]);
+}
+
+/*
+ * Whether the hybrid mode's @signal picks @cpu, a remote target; @busy:
+ * for LAZY, a flush that freed page tables while pvtlb_host_busy().
+ */
+static bool pvtlb_by_hypercall(int cpu, int signal, bool lazy, bool busy)
+{
+	switch (signal) {
+	case PVTLB_SIG_PREEMPTED:
 		return vcpu_is_preempted(cpu);
-	return !vcpu_is_preempted(cpu);
+	case PVTLB_SIG_LAZY:
+		return lazy && busy;
+	default:
+		return !vcpu_is_preempted(cpu);
+	}
 }
 
 /*
@@ -148,6 +198,7 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 	struct pvtlb_flush_args args;
 	struct pvtlb_range range;
 	int this = smp_processor_id();
+	bool busy = false;
 	int signal = -1;
 	long ret = 0;
 	int cpu;
@@ -164,18 +215,23 @@ static void pvtlb_flush_tlb_multi(const struct cpumask *cpus,
 			signal = pvtlb_auto_signal;
 	}
 	pvtlb_info_range(info, &range);
+	if (signal == PVTLB_SIG_LAZY && range.freed_tables)
+		busy = pvtlb_host_busy(pc);
 	cpumask_clear(pc->rest);
 	for_each_cpu(cpu, cpus) {
+		bool lazy;
+
 		if (cpu == this) {
 			__cpumask_set_cpu(cpu, pc->rest);
 			continue;
 		}
 		targets++;
-		if (!range.freed_tables && pvtlb_cpu_lazy(cpu)) {
+		lazy = pvtlb_cpu_lazy(cpu);
+		if (!range.freed_tables && lazy) {
 			nlazy++;
 			continue;
 		}
-		if (signal < 0 || pvtlb_by_hypercall(cpu, signal)) {
+		if (signal < 0 || pvtlb_by_hypercall(cpu, signal, lazy, busy)) {
 			pc->ids[n++] = per_cpu(x86_cpu_to_apicid, cpu);
 		} else {
 			__cpumask_set_cpu(cpu, pc->rest);
@@ -275,7 +331,7 @@ static const struct kernel_param_ops policy_ops = {
 	.get = policy_get,
 };
 module_param_cb(policy, &policy_ops, NULL, 0644);
-MODULE_PARM_DESC(policy, "hypercall (default): remote targets by hypercall; hybrid: by hypercall or IPI as hybrid_signal says; kvm or native: the kernel's function (pvtlb inactive)");
+MODULE_PARM_DESC(policy, "hybrid (default): remote targets by hypercall or by the kernel's function as hybrid_signal says; hypercall: all of them by hypercall; kvm or native: the kernel's function (pvtlb inactive)");
 
 static int signal_set(const char *val, const struct kernel_param *kp)
 {
@@ -297,7 +353,7 @@ static const struct kernel_param_ops signal_ops = {
 	.get = signal_get,
 };
 module_param_cb(hybrid_signal, &signal_ops, NULL, 0644);
-MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted, running, or auto (default auto: running if the original is the kernel's KVM flush, else preempted)");
+MODULE_PARM_DESC(hybrid_signal, "In hybrid mode, flush by hypercall the targets that are: preempted, running, lazy (lazy CPUs of a flush that freed page tables, while the host keeps the flushing CPU waiting: steal time), or auto (default auto: lazy if the original is the kernel's KVM flush, else preempted)");
 
 static const char * const pvtlb_stat_names[] = {
 	"flushes", "targets", "hypercalls", "memory_form", "ranges",
@@ -357,7 +413,7 @@ static int __init pvtlb_init(void)
 	if (ret)
 		return ret;
 	if (!strcmp(pvops_op_original_impl(PVOPS_OP_FLUSH_TLB_MULTI), PVOPS_IMPL_KVM))
-		pvtlb_auto_signal = PVTLB_SIG_RUNNING;
+		pvtlb_auto_signal = PVTLB_SIG_LAZY;
 	pvtlb_hc = pvops_host_abi()->hc_flush_tlb;
 	pvtlb_host_ranges = pvops_host_features() & PVOPS_CAP_FLUSH_TLB_RANGE;
 	ret = pvops_register_backend(&pvtlb_backend);

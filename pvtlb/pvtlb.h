@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pvtlb: packing a set of target vCPUs, and a flush's range, into the flush
- * hypercall's arguments (KVM_HC_FLUSH_TLB). Shared by pvtlb.ko and its
- * KUnit suite.
+ * hypercall's arguments (KVM_HC_FLUSH_TLB), and a CPU's recent steal time.
+ * Shared by pvtlb.ko and its KUnit suite.
  */
 #ifndef _PVTLB_PVTLB_H
 #define _PVTLB_PVTLB_H
 
+#include <linux/time64.h>
 #include <linux/types.h>
 
 #include <pvops/abi.h>
@@ -44,6 +45,22 @@ struct pvtlb_range {
 	bool freed_tables;
 };
 
+/* How long a window of steal time is, and what share of it is busy. */
+#define PVTLB_STEAL_WINDOW_NS	(10 * NSEC_PER_MSEC)
+#define PVTLB_STEAL_SHARE	8
+
+/**
+ * struct pvtlb_steal - a CPU's steal time over a window (pvtlb_steal_busy())
+ * @since: when the window started, ns; 0 before the first call
+ * @steal0: the CPU's steal time then, ns
+ * @busy: the last window's verdict
+ */
+struct pvtlb_steal {
+	u64 since;
+	u64 steal0;
+	bool busy;
+};
+
 struct flush_tlb_info;
 
 int pvtlb_pack(const u32 *ids, unsigned int n, unsigned long *bitmap,
@@ -51,5 +68,6 @@ int pvtlb_pack(const u32 *ids, unsigned int n, unsigned long *bitmap,
 int pvtlb_pack_range(const struct pvtlb_range *range, unsigned long *a3);
 void pvtlb_info_range(const struct flush_tlb_info *info, struct pvtlb_range *range);
 bool pvtlb_cpu_lazy(int cpu);
+bool pvtlb_steal_busy(struct pvtlb_steal *s, u64 now, u64 steal);
 
 #endif /* _PVTLB_PVTLB_H */

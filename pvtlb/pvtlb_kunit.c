@@ -2,7 +2,7 @@
 /*
  * KUnit tests for pvtlb: packing target APIC IDs, and a flush's range, into
  * the arguments of the flush hypercall, and the host's answer to what it
- * packs (KVM_HC_FLUSH_TLB).
+ * packs (KVM_HC_FLUSH_TLB); the verdict on a CPU's recent steal time.
  */
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
@@ -15,6 +15,7 @@
 
 /* The code under test, built into this module too (pvtlb need not load). */
 #include "pack.c"
+#include "steal.c"
 
 static unsigned long *kt_bitmap(struct kunit *test)
 {
@@ -259,6 +260,33 @@ static void pvtlb_test_host(struct kunit *test)
 	}
 }
 
+/*
+ * Steal time: a verdict a window, busy above 1/PVTLB_STEAL_SHARE of it
+ * stolen, kept until the next window ends.
+ */
+static void pvtlb_test_steal(struct kunit *test)
+{
+	const u64 w = PVTLB_STEAL_WINDOW_NS, t0 = 5 * NSEC_PER_SEC;
+	struct pvtlb_steal s = {};
+
+	/* The first call starts a window: no verdict yet, whatever the count. */
+	KUNIT_EXPECT_FALSE(test, pvtlb_steal_busy(&s, t0, 1000 * w));
+	/* Within the window: the verdict stands, however much is stolen. */
+	KUNIT_EXPECT_FALSE(test, pvtlb_steal_busy(&s, t0 + w - 1, 1001 * w));
+	/* A window with exactly the share stolen: not busy. */
+	KUNIT_EXPECT_FALSE(test, pvtlb_steal_busy(&s, t0 + w,
+						  1000 * w + w / PVTLB_STEAL_SHARE));
+	/* The next, longer one, with just over the share of its span: busy. */
+	KUNIT_EXPECT_TRUE(test, pvtlb_steal_busy(&s, t0 + 3 * w,
+						 1000 * w + w / PVTLB_STEAL_SHARE +
+						 2 * w / PVTLB_STEAL_SHARE + 1));
+	KUNIT_EXPECT_TRUE(test, s.busy);
+	/* It stands until that window ends, steal or none. */
+	KUNIT_EXPECT_TRUE(test, pvtlb_steal_busy(&s, t0 + 4 * w - 1, s.steal0));
+	/* A window without steal: not busy any more. */
+	KUNIT_EXPECT_FALSE(test, pvtlb_steal_busy(&s, t0 + 4 * w, s.steal0));
+}
+
 static struct kunit_case pvtlb_test_cases[] = {
 	KUNIT_CASE(pvtlb_test_empty),
 	KUNIT_CASE(pvtlb_test_registers),
@@ -268,6 +296,7 @@ static struct kunit_case pvtlb_test_cases[] = {
 	KUNIT_CASE(pvtlb_test_limit),
 	KUNIT_CASE(pvtlb_test_range),
 	KUNIT_CASE(pvtlb_test_host),
+	KUNIT_CASE(pvtlb_test_steal),
 	{}
 };
 
