@@ -8,7 +8,7 @@
  * default only the targets where the hypercall wins go that way (the
  * hybrid policy, its signal below); the hypercall policy sends them all.
  *
- *   /sys/module/pvtlb/parameters/policy         hypercall|hybrid|kvm|native
+ *   /sys/module/pvtlb/parameters/policy         hybrid|hypercall|kvm|native
  *   /sys/module/pvtlb/parameters/hybrid_signal  auto|preempted|running|lazy
  *   /sys/module/pvtlb/parameters/ranges         Y|N
  *   /sys/kernel/debug/pvtlb/stats               counters
@@ -68,11 +68,11 @@ enum pvtlb_mode { PVTLB_HYPERCALL, PVTLB_HYBRID };
  *              flushes skip it, which no host-side flush can do;
  *   AUTO       LAZY when the original is the kernel's KVM flush, else
  *              PREEMPTED (the native flush would IPI preempted vCPUs).
- *              make bench, 2026-12-06, paired with the KVM flush: LAZY
- *              0.95 where the targets run (munmap, 1:1), 1.03 and 2.16
- *              with idle targets (ptfree, 1:1 and 2:1); the hypercall
- *              policy 0.87 and 0.59 at 1:1 (munmap, ptfree), RUNNING
- *              0.87 at 2:1 (munmap; tests/bench/results/tlb.md).
+ *              make bench's TLB part, 2026-12-06, paired with the KVM
+ *              flush: LAZY 0.95 where the targets run (munmap, 1:1),
+ *              1.03 and 2.16 with idle targets (ptfree, 1:1 and 2:1); the
+ *              hypercall policy 0.87 and 0.59 at 1:1 (munmap, ptfree);
+ *              RUNNING 0.87 at 2:1 (munmap, an earlier run).
  */
 enum pvtlb_signal {
 	PVTLB_SIG_AUTO, PVTLB_SIG_PREEMPTED, PVTLB_SIG_RUNNING, PVTLB_SIG_LAZY,
