@@ -566,7 +566,7 @@ def main(argv):
             print('@@ %-14s %-9s %s' % (name, who, what))
         return 0
     if len(argv) == 4 and argv[1] == 'tap':
-        name, inside = argv[2], False
+        name = argv[2]
         if not os.path.exists(argv[3]):
             # A level that never printed (a second L2 that never booted
             # because the first hung): no TAP, which the summary reports.
