@@ -171,7 +171,12 @@ PVOPS_MODULES := pvops/pvops pvtlb/pvtlb pvspinlock/pvspinlock pvclock/pvclock
 PVOPS_NEEDS := CONFIG_PARAVIRT CONFIG_KVM_GUEST CONFIG_DYNAMIC_FTRACE_WITH_REGS \
 	CONFIG_PARAVIRT_SPINLOCKS CONFIG_PTP_1588_CLOCK
 # DKMS: the sources the build needs, with scripts/dkms.conf at their root.
-PVOPS_VERSION ?= 0.1
+# The modules' MODULE_VERSION, owned by include/pvops/version.h.
+PVOPS_VERSION := $(shell sed -n 's/^.define PVOPS_VERSION "\(.*\)"$$/\1/p' \
+	$(CURDIR)/include/pvops/version.h)
+ifeq ($(PVOPS_VERSION),)
+  $(error no PVOPS_VERSION in include/pvops/version.h)
+endif
 DKMS_SRCDIR ?= /usr/src/pvops-$(PVOPS_VERSION)
 DKMS_FILES := Kbuild Kconfig Makefile $(wildcard include/pvops/*.h) \
 	$(foreach d,pvops pvtlb pvspinlock pvclock,$(d)/Kbuild $(wildcard $(d)/*.h) \

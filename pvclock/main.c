@@ -54,6 +54,7 @@
 
 #include <pvops/compat.h>
 #include <pvops/pvops.h>
+#include <pvops/version.h>
 
 #include "read.h"
 
@@ -642,7 +643,7 @@ static int __init pvclock_init(void)
 		if (IS_ERR(pvc.ptp)) {
 			ret = PTR_ERR(pvc.ptp);
 			pvc.ptp = NULL;
-			pr_err("cannot register the PTP clock: %d\n", ret);
+			pr_err("cannot register the PTP clock: %pe\n", ERR_PTR(ret));
 			goto err_cs;
 		}
 	}
@@ -697,3 +698,4 @@ module_exit(pvclock_exit);
 
 MODULE_DESCRIPTION("Clocksource and PTP clock from the KVM clock page (MSR_KVM_CLOCK_PAGE)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(PVOPS_VERSION);

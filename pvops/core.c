@@ -25,6 +25,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -226,11 +227,11 @@ static int pvops_set_group(struct pvops_op_state *st, struct pvops_backend *b)
  * Ops of one group (lock wait and kick) switch together. Takes effect for
  * the next call on every CPU; calls running now finish where they started.
  *
- * Return: 0; -EINVAL for an unknown @op; -ENOENT when no implementation has
- * that name; -EOPNOTSUPP when the op cannot be redirected on this kernel;
- * -EBUSY when another IPMODIFY ftrace user (e.g. a livepatch) owns the
- * function, or sysctl kernel.ftrace_enabled is 0. When it fails, nothing
- * has changed.
+ * Return: 0; -EINVAL for an unknown @op, or when no implementation of @op
+ * has that name (one line in the kernel log says so); -EOPNOTSUPP when the
+ * op cannot be redirected on this kernel; -EBUSY when another IPMODIFY
+ * ftrace user (e.g. a livepatch) owns the function, or sysctl
+ * kernel.ftrace_enabled is 0. When it fails, nothing has changed.
  */
 int pvops_switch(enum pvops_op op, const char *name)
 {
@@ -249,7 +250,9 @@ int pvops_switch(enum pvops_op op, const char *name)
 	} else {
 		b = pvops_find(name);
 		if (!b || !pvops_backend_fn(b, op)) {
-			ret = -ENOENT;
+			pr_warn_ratelimited("%s: no implementation named '%s' (see /sys/kernel/pvops/%s/available)\n",
+					    st->name, name, st->name);
+			ret = -EINVAL;
 			goto out;
 		}
 	}
@@ -482,6 +485,22 @@ static ssize_t original_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%ps\n", st->orig);
 }
 
+/*
+ * debugfs pvops/ops: a line per op, its name, the implementation it runs
+ * and its original, for a person to read at a glance; sysfs has each of
+ * them as a value of its own (<op>/impl, <op>/original).
+ */
+static int ops_show(struct seq_file *m, void *unused)
+{
+	int op;
+
+	for (op = 0; op < PVOPS_NR_OPS; op++)
+		seq_printf(m, "%s %s %ps\n", pvops_op_name(op), pvops_active(op),
+			   pvops_op_original(op));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ops);
+
 /* What the op's original is, and whether it can be redirected. */
 static void pvops_init_op(struct pvops_op_state *st)
 {
@@ -552,6 +571,7 @@ int pvops_engine_init(struct kobject *parent)
 			pr_info("%s: %ps, cannot be redirected: %s\n", st->name,
 				st->orig, st->unusable_why);
 	}
+	debugfs_create_file("ops", 0444, pvops_debugfs, NULL, &ops_fops);
 	return 0;
 fail:
 	while (--op >= 0) {

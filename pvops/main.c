@@ -17,6 +17,7 @@
 #include <asm/processor.h>
 
 #include <pvops/pvops.h>
+#include <pvops/version.h>
 
 #include "internal.h"
 
@@ -153,30 +154,16 @@ static ssize_t host_features_show(struct kobject *kobj,
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 
-/* One line per op: its name, the implementation it runs, its original. */
-static ssize_t ops_show(struct kobject *kobj, struct kobj_attribute *attr,
-			char *buf)
-{
-	int op, len = 0;
-
-	for (op = 0; op < PVOPS_NR_OPS; op++)
-		len += sysfs_emit_at(buf, len, "%s %s %ps\n", pvops_op_name(op),
-				     pvops_active(op), pvops_op_original(op));
-	return len;
-}
-
 static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
 static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
 static struct kobj_attribute host_abi_attr = __ATTR_RO(host_abi);
 static struct kobj_attribute host_features_attr = __ATTR_RO(host_features);
-static struct kobj_attribute ops_attr = __ATTR_RO(ops);
 
 static struct attribute *pvops_attrs[] = {
 	&hypervisor_attr.attr,
 	&kvm_features_attr.attr,
 	&host_abi_attr.attr,
 	&host_features_attr.attr,
-	&ops_attr.attr,
 	NULL,
 };
 
@@ -246,3 +233,4 @@ module_exit(pvops_exit);
 
 MODULE_DESCRIPTION("Paravirt ops core: KVM detection, host features, op engine");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(PVOPS_VERSION);

@@ -454,15 +454,15 @@ static void pvops_test_switch_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, NULL), -EINVAL);
 	KUNIT_EXPECT_NULL(test, pvops_active(PVOPS_NR_OPS));
 	/* A backend that is not registered. */
-	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -ENOENT);
-	KUNIT_EXPECT_EQ(test, pvops_switch(op, "no-such-backend"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "no-such-backend"), -EINVAL);
 	/* The original is always there, and switching to it is a no-op. */
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, orig_impl(op)), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
 
 	KUNIT_ASSERT_EQ(test, kt_register(test, &f), 0);
 	/* A backend without lock ops cannot take them. */
-	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_WAIT, "kunit-f"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_LOCK_WAIT, "kunit-f"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), 0);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, orig_impl(op)), 0);
@@ -481,7 +481,7 @@ static void pvops_test_unregister_active(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), "kunit-f");
 	kt_unregister(test, &f);
 	KUNIT_EXPECT_STREQ(test, pvops_active(op), orig_impl(op));
-	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pvops_switch(op, "kunit-f"), -EINVAL);
 }
 
 /* Lock wait and kick switch together, whichever of the two is named. */
@@ -503,7 +503,7 @@ static void pvops_test_lock_group(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_WAIT), PVOPS_IMPL_KVM);
 	KUNIT_EXPECT_STREQ(test, pvops_active(PVOPS_OP_LOCK_KICK), PVOPS_IMPL_KVM);
 	/* The flush op is not part of the group. */
-	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_FLUSH_TLB_MULTI, "kunit-l"), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pvops_switch(PVOPS_OP_FLUSH_TLB_MULTI, "kunit-l"), -EINVAL);
 	kt_unregister(test, &l);
 }
 
@@ -582,7 +582,7 @@ static void pvops_test_native_flush(struct kunit *test)
 	enum pvops_op op = PVOPS_OP_FLUSH_TLB_MULTI;
 
 	if (!strcmp(orig_impl(op), PVOPS_IMPL_NATIVE)) {
-		KUNIT_EXPECT_EQ(test, pvops_switch(op, PVOPS_IMPL_KVM), -ENOENT);
+		KUNIT_EXPECT_EQ(test, pvops_switch(op, PVOPS_IMPL_KVM), -EINVAL);
 		return;
 	}
 	KUNIT_EXPECT_EQ(test, pvops_switch(op, PVOPS_IMPL_NATIVE), 0);

@@ -49,6 +49,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/atomic.h>
+#include <linux/err.h>
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>
 #include <linux/module.h>
@@ -61,6 +62,7 @@
 #include <asm/smp.h>
 
 #include <pvops/pvops.h>
+#include <pvops/version.h>
 
 #include "pvspinlock.h"
 
@@ -279,7 +281,7 @@ static int __init pvspinlock_init(void)
 	if (activate) {
 		ret = pvops_switch(PVOPS_OP_LOCK_WAIT, PVSPINLOCK_NAME);
 		if (ret) {
-			pr_err("cannot switch the lock ops to pvspinlock: %d\n", ret);
+			pr_err("cannot switch the lock ops to pvspinlock: %pe\n", ERR_PTR(ret));
 			pvops_unregister_backend(&pvspinlock_backend);
 			return ret;
 		}
@@ -303,3 +305,4 @@ module_exit(pvspinlock_exit);
 
 MODULE_DESCRIPTION("Paravirt spinlock wait and kick by KVM hypercall (a pvops backend)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(PVOPS_VERSION);

@@ -30,6 +30,7 @@
 #include <asm/apic.h>
 
 #include <pvops/pvops.h>
+#include <pvops/version.h>
 
 #include "pvtlb.h"
 
@@ -457,3 +458,4 @@ module_exit(pvtlb_exit);
 
 MODULE_DESCRIPTION("Remote TLB flushes by KVM hypercall (a pvops backend)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(PVOPS_VERSION);
