@@ -18,10 +18,9 @@
  * one clock_gettime() makes a system call (make bench measures the cost).
  *
  * The PTP clock (/dev/ptpN, "pvclock") gives the host's CLOCK_REALTIME
- * from the page with no exit (gettimex64), and precise cross timestamps
- * from KVM_HC_CLOCK_PAIRING (PTP_SYS_OFFSET_PRECISE) while pvclock or
- * kvm-clock is the current clocksource: the ioctls chrony's PHC refclock
- * driver uses.
+ * from the page with no exit: samples (gettimex64) and, while pvclock or
+ * kvm-clock is the current clocksource, precise cross timestamps
+ * (PTP_SYS_OFFSET_PRECISE), the ioctls chrony's PHC refclock driver uses.
  *
  * The host writes the page until told to stop: it is unregistered on
  * unload, before a reboot or kexec (reboot notifier) and before a crash
@@ -37,13 +36,11 @@
 #include <linux/jiffies.h>
 #include <linux/kvm_para.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/platform_device.h>
 #include <linux/preempt.h>
 #include <linux/ptp_clock_kernel.h>
 #include <linux/reboot.h>
-#include <linux/slab.h>
 #include <linux/seq_file.h>
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
@@ -106,10 +103,6 @@ static struct {
 	struct platform_device *pdev;
 	struct ptp_clock *ptp;
 	struct delayed_work poll;
-	/* KVM_HC_CLOCK_PAIRING's answer. */
-	struct kvm_clock_pairing *pair;
-	/* Serializes the users of @pair. */
-	struct mutex pair_lock;
 	/* Disruptions seen since load, and the page's marker last seen. */
 	atomic64_t disruptions;
 	u64 host_disruptions;
@@ -285,76 +278,36 @@ static int pvclock_ptp_gettimex(struct ptp_clock_info *info,
 }
 
 /*
- * One KVM_HC_CLOCK_PAIRING: the host's realtime in @ctx (struct
- * kvm_clock_pairing) at this vCPU's TSC value, which it gives in @tsc too.
- */
-static int pvclock_pair_hc(void *ctx, u64 *tsc)
-{
-	struct kvm_clock_pairing *pair = ctx;
-	long ret;
-
-	ret = pvops_hypercall(KVM_HC_CLOCK_PAIRING, virt_to_phys(pair),
-			      KVM_CLOCK_PAIRING_WALLCLOCK, 0, 0);
-	if (ret)
-		return ret == -KVM_EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
-	*tsc = pair->tsc;
-	return 0;
-}
-
-/*
- * The host's realtime at a guest TSC value in @pair, and kvmclock at that
- * TSC value in @ns, converted on the vCPU whose TSC the host read, with the
- * parameters that were valid when it read it (pvclock_pair_read()).
+ * A cross timestamp from one read of the page (pvclock_cp_read()): the
+ * host's realtime and this vCPU's kvmclock at the one TSC value read, so no
+ * exit, where KVM_HC_CLOCK_PAIRING (ptp_kvm's) is one per sample. The same
+ * parameters convert that TSC value for both: the read is valid only if
+ * the page's kvmclock parameters are this vCPU's.
  *
- * The cross timestamp gives the timekeeper @ns as a reading of its current
+ * The timekeeper takes the kvmclock value as a reading of its current
  * clocksource, pvclock or kvm-clock. That is right only while kvmclock's
- * TSC is stable for every vCPU: the area's PVCLOCK_TSC_STABLE_BIT, checked
- * on the read @ns comes from, and the host's KVM_FEATURE_CLOCKSOURCE_STABLE_BIT,
+ * TSC is stable for every vCPU: the area's PVCLOCK_TSC_STABLE_BIT, which
+ * a valid read has, and the host's KVM_FEATURE_CLOCKSOURCE_STABLE_BIT,
  * without which the kernel never trusts the area's bit and kvm-clock clamps
- * every read to the most any vCPU has read, which @ns is not (pvclock's own
- * clocksource needs only the area's bit; KVM sets both). Else -EOPNOTSUPP,
- * as for a host that cannot pair (its clocksource is not the TSC).
+ * every read to the most any vCPU has read, which this value is not
+ * (pvclock's own clocksource needs only the area's bit; KVM sets both).
+ * Else -EOPNOTSUPP, as gettimex64 gives while the page is not valid.
  */
-static int pvclock_pair(struct kvm_clock_pairing *pair, u64 *ns)
+static int pvclock_xtstamp(ktime_t *device_time,
+			   struct system_counterval_t *counter, void *ctx)
 {
-	int ret;
+	struct pvclock_cp_reading cr;
 
 	if (!(pvops_kvm_features() & BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))) {
 		pr_warn_ratelimited("no cross timestamp: the host does not offer KVM_FEATURE_CLOCKSOURCE_STABLE_BIT, kvm-clock's reads are clamped across vCPUs\n");
 		return -EOPNOTSUPP;
 	}
-	preempt_disable();
-	ret = pvclock_pair_read(this_cpu_pvti(), pvclock_pair_hc, pair, ns);
-	preempt_enable();
-	switch (ret) {
-	case PVCLOCK_PAIR_OK:
-		return 0;
-	case PVCLOCK_PAIR_UNSTABLE:
-		pr_warn_ratelimited("no cross timestamp: kvmclock has no PVCLOCK_TSC_STABLE_BIT, the vCPUs' kvmclocks may differ\n");
+	pvclock_cp_now(&cr);
+	if (!cr.valid)
 		return -EOPNOTSUPP;
-	case PVCLOCK_PAIR_UNSETTLED:
-		pr_warn_ratelimited("no cross timestamp: the host wrote kvmclock's parameters during each of %u pairings\n",
-				    PVCLOCK_PAIR_TRIES);
-		return -EAGAIN;
-	}
-	/* The hypercall's error. */
-	return ret;
-}
-
-static int pvclock_pairing(ktime_t *device_time,
-			   struct system_counterval_t *counter, void *ctx)
-{
-	struct kvm_clock_pairing *pair = pvc.pair;
-	int ret;
-	u64 ns;
-
-	ret = pvclock_pair(pair, &ns);
-	if (ret)
-		return ret;
-
-	*device_time = ktime_set(pair->sec, pair->nsec);
+	*device_time = ns_to_ktime(cr.realtime);
 	/* Both clocksources count kvmclock's ns, from the same parameters. */
-	pvops_counterval_kvmclock(counter, ns, ctx);
+	pvops_counterval_kvmclock(counter, cr.ns, ctx);
 	return 0;
 }
 
@@ -363,10 +316,8 @@ static int pvclock_ptp_getcrosststamp(struct ptp_clock_info *info,
 {
 	int ret;
 
-	mutex_lock(&pvc.pair_lock);
 	/* -ENODEV: neither pvclock nor kvm-clock is the current clocksource. */
-	ret = pvops_crosststamp_kvmclock(pvclock_pairing, &pvclock_cs, xt);
-	mutex_unlock(&pvc.pair_lock);
+	ret = pvops_crosststamp_kvmclock(pvclock_xtstamp, &pvclock_cs, xt);
 	return ret == -ENODEV ? -EOPNOTSUPP : ret;
 }
 
@@ -594,14 +545,10 @@ static int __init pvclock_init(void)
 		return -ERANGE;
 	}
 
-	mutex_init(&pvc.pair_lock);
 	INIT_DELAYED_WORK(&pvc.poll, pvclock_poll);
 	page = (void *)get_zeroed_page(GFP_KERNEL);
-	pvc.pair = kzalloc(sizeof(*pvc.pair), GFP_KERNEL);
-	if (!page || !pvc.pair) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
+	if (!page)
+		return -ENOMEM;
 	gpa = virt_to_phys(page);
 
 	pvc.cp = page;
@@ -672,7 +619,6 @@ err_hooks:
 	unregister_reboot_notifier(&pvclock_reboot_nb);
 	pvops_unregister_crash_notifier(&pvclock_crash_nb);
 err_free:
-	kfree(pvc.pair);
 	pvclock_free_page(page);
 	return ret;
 }
@@ -691,7 +637,6 @@ static void __exit pvclock_exit(void)
 	pvclock_cp_unregister();
 	unregister_reboot_notifier(&pvclock_reboot_nb);
 	pvops_unregister_crash_notifier(&pvclock_crash_nb);
-	kfree(pvc.pair);
 	pvclock_free_page(pvc.cp);
 }
 module_exit(pvclock_exit);

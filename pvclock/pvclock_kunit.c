@@ -4,11 +4,9 @@
  * a TSC behind the reference point or wrapped past 2^64) and of the clock
  * page (struct kvm_clock_page): validity against the vCPU's kvmclock,
  * realtime and its bound (signs, large deltas, floor and ceiling), the
- * version protocol's retries, on made-up pages; the cross timestamp's
- * pairing (its TSC value converted with the parameters valid when the host
- * read it, a bounded number of hypercalls, PVCLOCK_TSC_STABLE_BIT only), on
- * a made-up hypercall; and the host's answer to MSR_KVM_CLOCK_PAGE on a
- * real page.
+ * version protocol's retries, on made-up pages (the PTP clock's samples
+ * and cross timestamps are such reads); and the host's answer to
+ * MSR_KVM_CLOCK_PAGE on a real page.
  *
  * The live cases register their own page, which moves the VM's one
  * registration away from a loaded pvclock.ko (it registers again within a
@@ -86,45 +84,6 @@ static u64 kt_read(unsigned int *retries)
 	return tsc == kt_tsc ? ns : 0;
 }
 
-/* How many of the next made-up pairings the host writes the area during. */
-static unsigned int kt_pair_writes;
-static void kt_kvc_host_writes(void);
-
-/*
- * A made-up KVM_HC_CLOCK_PAIRING: the host reads the TSC (kt_read_tsc()),
- * then maybe writes the vCPU's kvmclock area before the vCPU runs again;
- * the next pairing is 1000 cycles later. @ctx: the hypercall's result.
- */
-static int kt_pair(void *ctx, u64 *tsc)
-{
-	*tsc = kt_read_tsc();
-	kt_tsc += 1000;
-	if (kt_pair_writes) {
-		kt_pair_writes--;
-		kt_kvc_host_writes();
-	}
-	return *(int *)ctx;
-}
-
-/* kvmclock at @tsc by the cross timestamp's conversion, the host not writing. */
-static u64 kt_pair_ns(struct kunit *test, u64 tsc)
-{
-	void (*meanwhile)(void) = kt_meanwhile;
-	u64 saved = kt_tsc, ns = 0;
-	int ok = 0;
-
-	kt_tsc = tsc;
-	kt_calls = 0;
-	kt_meanwhile = NULL;
-	kt_pair_writes = 0;
-	KUNIT_EXPECT_EQ(test, pvclock_pair_read(&kt_kvc, kt_pair, &ok, &ns),
-			(int)PVCLOCK_PAIR_OK);
-	KUNIT_EXPECT_EQ(test, kt_calls, 1U);
-	kt_tsc = saved;
-	kt_meanwhile = meanwhile;
-	return ns;
-}
-
 static void pvclock_test_scale(struct kunit *test)
 {
 	static const struct {
@@ -155,7 +114,6 @@ static void pvclock_test_scale(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, pvclock_vcpu_ns(&kt_kvc, kt_read_tsc, &flags),
 					ns);
 			KUNIT_EXPECT_EQ(test, flags, (u8)PVCLOCK_TSC_STABLE_BIT);
-			KUNIT_EXPECT_EQ(test, kt_pair_ns(test, kt_tsc), ns);
 		}
 	}
 	/* 2 GHz: 2000 cycles are 1000 ns. */
@@ -182,7 +140,6 @@ static void pvclock_test_wrap(struct kunit *test)
 	kt_set(U64_MAX - 999, 7000, 0x80000000U, 0);
 	kt_tsc = 1000;		/* 2000 cycles after the reference */
 	KUNIT_EXPECT_EQ(test, kt_read(&retries), 7000ULL + 1000);
-	KUNIT_EXPECT_EQ(test, kt_pair_ns(test, 1000), 7000ULL + 1000);
 }
 
 /* The live cases: a page of ours registered with the host. */
@@ -472,7 +429,6 @@ static void pvclock_test_cp_retry(struct kunit *test)
 {
 	const u64 ref_kc = 6000000000ULL, ref_rt = 1ULL << 60;
 	struct pvclock_cp_reading r;
-	u64 tsc0;
 	u8 flags;
 
 	/* A write between the page's two version reads: read both again. */
@@ -523,9 +479,8 @@ static void pvclock_test_cp_retry(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, r.valid);
 	KUNIT_EXPECT_EQ(test, r.ns, ref_kc + 100);
 
-	/* The clocksource's read and the cross timestamp's conversion. */
+	/* The clocksource's read, the host writing during it. */
 	kt_cp_set(ref_kc, ref_rt, 0, 0, 8);
-	tsc0 = kt_tsc_at(ref_kc);
 	kt_meanwhile = kt_kvc_host_writes;
 	kt_calls = 0;
 	kt_tsc = kt_tsc_at(ref_kc + 10);
@@ -533,85 +488,6 @@ static void pvclock_test_cp_retry(struct kunit *test)
 			ref_kc + 10 + 100);
 	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
 	KUNIT_EXPECT_EQ(test, flags, (u8)PVCLOCK_TSC_STABLE_BIT);
-	KUNIT_EXPECT_EQ(test, kt_pair_ns(test, tsc0), ref_kc + 100);
-}
-
-/*
- * A pairing on an area at 2 GHz, 5 s at TSC 1000000, the host's TSC read
- * 2000 cycles (1000 ns) later: kt_pair_setup() makes the area, which the
- * case may change, kt_pair_go() pairs. @hc: the hypercall's result;
- * @writes: the host writes the area during that many of the first ones.
- */
-#define KT_PAIR_T0	1000000ULL
-#define KT_PAIR_NS0	5000000000ULL
-
-static void kt_pair_setup(void)
-{
-	kt_set(KT_PAIR_T0, KT_PAIR_NS0, 0x80000000U, 0);
-	kt_tsc = KT_PAIR_T0 + 2000;
-	kt_calls = 0;
-}
-
-static int kt_pair_go(int hc, unsigned int writes, u64 *ns)
-{
-	kt_pair_writes = writes;
-	return pvclock_pair_read(&kt_kvc, kt_pair, &hc, ns);
-}
-
-/*
- * The cross timestamp's pairing: the TSC value the host read, converted
- * with the parameters valid when it read it (the version read before the
- * hypercall), a bounded number of hypercalls, and only with
- * PVCLOCK_TSC_STABLE_BIT.
- */
-static void pvclock_test_pair(struct kunit *test)
-{
-	u64 ns = 0;
-
-	/* Nobody writes: one hypercall, the area's parameters. */
-	kt_pair_setup();
-	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 0, &ns), (int)PVCLOCK_PAIR_OK);
-	KUNIT_EXPECT_EQ(test, ns, KT_PAIR_NS0 + 1000);
-	KUNIT_EXPECT_EQ(test, kt_calls, 1U);
-
-	/*
-	 * The host writes new parameters (system_time + 100 ns) after it read
-	 * the TSC: that value is not theirs. The second hypercall's, 1000
-	 * cycles later, is.
-	 */
-	kt_pair_setup();
-	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 1, &ns), (int)PVCLOCK_PAIR_OK);
-	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
-	KUNIT_EXPECT_EQ(test, ns, KT_PAIR_NS0 + 100 + 1000 + 500);
-
-	/* The area is being written when the pairing starts: once more. */
-	kt_pair_setup();
-	kt_kvc.version = 7;
-	kt_kvc.system_time -= 100;
-	kt_meanwhile = kt_kvc_host_finishes;
-	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 0, &ns), (int)PVCLOCK_PAIR_OK);
-	KUNIT_EXPECT_EQ(test, kt_calls, 2U);
-	KUNIT_EXPECT_EQ(test, ns, KT_PAIR_NS0 + 1000 + 500);
-
-	/* Settles on the last try it has... */
-	kt_pair_setup();
-	KUNIT_EXPECT_EQ(test, kt_pair_go(0, PVCLOCK_PAIR_TRIES - 1, &ns),
-			(int)PVCLOCK_PAIR_OK);
-	KUNIT_EXPECT_EQ(test, kt_calls, PVCLOCK_PAIR_TRIES);
-	/* ...but not without end. */
-	kt_pair_setup();
-	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 1000, &ns), (int)PVCLOCK_PAIR_UNSETTLED);
-	KUNIT_EXPECT_EQ(test, kt_calls, PVCLOCK_PAIR_TRIES);
-
-	/* No PVCLOCK_TSC_STABLE_BIT: not a reading of the clocksource. */
-	kt_pair_setup();
-	kt_kvc.flags = 0;
-	KUNIT_EXPECT_EQ(test, kt_pair_go(0, 0, &ns), (int)PVCLOCK_PAIR_UNSTABLE);
-
-	/* The hypercall's error, at once, whatever the host writes. */
-	kt_pair_setup();
-	KUNIT_EXPECT_EQ(test, kt_pair_go(-EOPNOTSUPP, 1, &ns), -EOPNOTSUPP);
-	KUNIT_EXPECT_EQ(test, kt_calls, 1U);
 }
 
 /* Refused writes of MSR_KVM_CLOCK_PAGE raise #GP and write nothing. */
@@ -716,7 +592,6 @@ static struct kunit_case pvclock_cases[] = {
 	KUNIT_CASE(pvclock_test_cp_valid),
 	KUNIT_CASE(pvclock_test_cp_invalid),
 	KUNIT_CASE(pvclock_test_cp_retry),
-	KUNIT_CASE(pvclock_test_pair),
 	KUNIT_CASE(pvclock_test_host_bad_writes),
 	KUNIT_CASE(pvclock_test_host_page),
 	{}

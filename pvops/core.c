@@ -212,7 +212,7 @@ static int pvops_set_group(struct pvops_op_state *st, struct pvops_backend *b)
 		old = rcu_dereference_protected(o->active,
 						lockdep_is_held(&pvops_mutex));
 		rcu_assign_pointer(o->active, b);
-		trace_pvops_switch(o->name, pvops_impl_name(o, old),
+		trace_pvops_switch(o->op, pvops_impl_name(o, old),
 				   pvops_impl_name(o, b), 0);
 	}
 	return 0;
@@ -260,7 +260,7 @@ int pvops_switch(enum pvops_op op, const char *name)
 		goto out;
 	ret = pvops_set_group(st, b);
 	if (ret) {
-		trace_pvops_switch(st->name, pvops_impl_name(st, old), name, ret);
+		trace_pvops_switch(st->op, pvops_impl_name(st, old), name, ret);
 		goto out;
 	}
 	pr_info("%s: %s -> %s\n", st->name, pvops_impl_name(st, old),
@@ -373,7 +373,7 @@ int pvops_register_backend(struct pvops_backend *b)
 		ret = -EEXIST;
 	} else {
 		list_add_tail(&b->node, &pvops_backends);
-		pr_info("%s: backend registered\n", b->name);
+		pr_debug("%s: backend registered\n", b->name);
 	}
 	mutex_unlock(&pvops_mutex);
 	return ret;
@@ -426,7 +426,7 @@ void pvops_unregister_backend(struct pvops_backend *b)
 	synchronize_rcu();
 	for (op = 0; op < PVOPS_NR_OPS; op++)
 		pvops_unhook_idle(&pvops_ops[op]);
-	pr_info("%s: backend unregistered\n", b->name);
+	pr_debug("%s: backend unregistered\n", b->name);
 	mutex_unlock(&pvops_mutex);
 }
 EXPORT_SYMBOL_GPL(pvops_unregister_backend);

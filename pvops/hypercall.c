@@ -102,12 +102,12 @@ void pvops_host_discover(void)
 	u32 features = pvops_kvm_features();
 
 	if (pvops_host_abi_select(features, &pvops_abi)) {
-		pr_info("host offers no pvops capability (no KVM_FEATURE_PV_FLUSH_TLB_HC, KVM_FEATURE_PV_LOCK_WAIT or KVM_FEATURE_PV_CLOCK_PAGE in CPUID)\n");
+		pr_debug("host offers no pvops capability (no KVM_FEATURE_PV_FLUSH_TLB_HC, KVM_FEATURE_PV_LOCK_WAIT or KVM_FEATURE_PV_CLOCK_PAGE in CPUID)\n");
 		return;
 	}
-	pr_info("host KVM ABI (CPUID), capabilities 0x%x: flush_tlb %u, lock_wait %u, lock_kick %u, clock_page msr 0x%x\n",
-		pvops_abi.caps, pvops_abi.hc_flush_tlb, pvops_abi.hc_lock_wait,
-		pvops_abi.hc_lock_kick, pvops_abi.msr_clock_page);
+	pr_debug("host KVM ABI (CPUID), capabilities 0x%x: flush_tlb %u, lock_wait %u, lock_kick %u, clock_page msr 0x%x\n",
+		 pvops_abi.caps, pvops_abi.hc_flush_tlb, pvops_abi.hc_lock_wait,
+		 pvops_abi.hc_lock_kick, pvops_abi.msr_clock_page);
 	if ((features & BIT(KVM_FEATURE_PV_LOCK_WAIT)) &&
 	    !(pvops_abi.caps & PVOPS_CAP_LOCK_WAIT))
 		pr_info("host offers KVM_HC_LOCK_WAIT without KVM_FEATURE_PV_UNHALT, its kick: no lock wait\n");

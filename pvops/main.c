@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cache.h>
 #include <linux/cc_platform.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
@@ -107,19 +108,23 @@ int pvops_format_features(char *buf, size_t size, u32 features)
 }
 EXPORT_SYMBOL_GPL(pvops_format_features);
 
-static u32 pvops_cpuid_base;
+/*
+ * CPUID 0x40000001 EAX, read once at load: a VM's CPUID does not change
+ * once it runs (KVM refuses KVM_SET_CPUID2 then), and every CPUID is a VM
+ * exit, which a caller on a fast path (pvclock's cross timestamp) must not
+ * pay.
+ */
+static u32 pvops_features __ro_after_init;
 
 /**
  * pvops_kvm_features() - the KVM paravirt features the host offers
  *
- * Return: CPUID 0x40000001 EAX of the KVM leaves (KVM_FEATURE_* bits), or 0
- * when not running on KVM.
+ * Return: CPUID 0x40000001 EAX of the KVM leaves (KVM_FEATURE_* bits), as
+ * read when pvops loaded; 0 when not running on KVM. Makes no VM exit.
  */
 u32 pvops_kvm_features(void)
 {
-	if (!pvops_cpuid_base)
-		return 0;
-	return cpuid_eax(pvops_cpuid_base | KVM_CPUID_FEATURES);
+	return pvops_features;
 }
 EXPORT_SYMBOL_GPL(pvops_kvm_features);
 
@@ -175,28 +180,29 @@ static struct kobject *pvops_kobj;
 
 static int __init pvops_init(void)
 {
-	char features[256];
+	char features[256], caps[64];
+	u32 cpuid_base;
 	int ret;
 
-	pvops_cpuid_base = hypervisor_cpuid_base(KVM_SIGNATURE, 0);
-	if (!pvops_cpuid_base) {
+	cpuid_base = hypervisor_cpuid_base(KVM_SIGNATURE, 0);
+	if (!cpuid_base) {
 		pr_err("not running on KVM (no KVM CPUID signature)\n");
 		return -ENODEV;
 	}
 	/*
 	 * In a confidential guest (SEV, SEV-ES, SEV-SNP, TDX) guest memory is
 	 * private: the host would read ciphertext for a flush set or a lock
-	 * byte and write garbage into a clock page or a pairing buffer, and
-	 * TDX takes hypercalls only as TDVMCALLs. None of that is shared or
-	 * converted here: refuse, rather than run half-working.
+	 * byte and write garbage into a clock page, and TDX takes hypercalls
+	 * only as TDVMCALLs. None of that is shared or converted here:
+	 * refuse, rather than run half-working.
 	 */
 	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
 		pr_err("confidential guest (encrypted memory): the host cannot read or write the memory the pvops modules share with it\n");
 		return -ENODEV;
 	}
 
+	pvops_features = cpuid_eax(cpuid_base | KVM_CPUID_FEATURES);
 	pvops_format_features(features, sizeof(features), pvops_kvm_features());
-	pr_info("KVM guest, host features: %s\n", features);
 	pvops_host_discover();
 
 	pvops_kobj = kobject_create_and_add("pvops", kernel_kobj);
@@ -211,7 +217,11 @@ static int __init pvops_init(void)
 		pvops_engine_exit();
 		return ret;
 	}
-	pr_info("flush_tlb_multi=%ps lock_wait=%ps lock_kick=%ps\n",
+	/* One line: what the host offers and what the ops run now. */
+	pvops_format_bits(caps, sizeof(caps), pvops_host_features(),
+			  pvops_host_feature_name);
+	pr_info("KVM guest, host features: %s; pvops capabilities: %s; flush_tlb_multi=%ps lock_wait=%ps lock_kick=%ps\n",
+		features, caps[0] ? caps : "none",
 		pvops_op_original(PVOPS_OP_FLUSH_TLB_MULTI),
 		pvops_op_original(PVOPS_OP_LOCK_WAIT),
 		pvops_op_original(PVOPS_OP_LOCK_KICK));
@@ -227,7 +237,7 @@ static void __exit pvops_exit(void)
 	/* No sysfs switch can come in while the engine shuts down. */
 	kobject_put(pvops_kobj);
 	pvops_engine_exit();
-	pr_info("unloaded\n");
+	pr_debug("unloaded\n");
 }
 module_exit(pvops_exit);
 

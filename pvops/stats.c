@@ -74,7 +74,7 @@ void pvops_stats_call(struct pvops_op_state *st, const char *impl, u64 ns)
 	if (static_branch_unlikely(&pvops_latency_on))
 		__this_cpu_inc(st->stats->hist[min_t(unsigned int, fls64(ns),
 						     PVOPS_HIST_BUCKETS - 1)]);
-	trace_pvops_call(st->name, impl, ns);
+	trace_pvops_call(st->op, impl, ns);
 }
 
 static int latency_enable_get(void *data, u64 *val)

@@ -12,6 +12,24 @@
 #include <linux/tracepoint.h>
 
 #include <pvops/compat.h>
+#include <pvops/pvops.h>
+
+/*
+ * The op field of the events below is an enum pvops_op. Its names, for the
+ * text output and, through TRACE_DEFINE_ENUM, for the format file that
+ * perf, trace-cmd and bpftrace read; they are the directory names of
+ * /sys/kernel/pvops (ops.h), which an op added there must add here.
+ */
+static_assert(PVOPS_NR_OPS == 3, "name every op in pvops_show_op()");
+TRACE_DEFINE_ENUM(PVOPS_OP_FLUSH_TLB_MULTI);
+TRACE_DEFINE_ENUM(PVOPS_OP_LOCK_WAIT);
+TRACE_DEFINE_ENUM(PVOPS_OP_LOCK_KICK);
+
+#define pvops_show_op(op)						\
+	__print_symbolic(op,						\
+			 { PVOPS_OP_FLUSH_TLB_MULTI, "flush_tlb_multi" },	\
+			 { PVOPS_OP_LOCK_WAIT, "lock_wait" },		\
+			 { PVOPS_OP_LOCK_KICK, "lock_kick" })
 
 /* A hypercall made through pvops_hypercall(), with its result. */
 TRACE_EVENT(pvops_hypercall,
@@ -29,32 +47,38 @@ TRACE_EVENT(pvops_hypercall,
 
 /* A paravirt op moved to another implementation (or a refused move). */
 TRACE_EVENT(pvops_switch,
-	    TP_PROTO(const char *op, const char *from, const char *to, int err),
+	    TP_PROTO(enum pvops_op op, const char *from, const char *to,
+		     int err),
 	    TP_ARGS(op, from, to, err),
-	    TP_STRUCT__entry(__string(op, op)
+	    TP_STRUCT__entry(__field(unsigned int, op)
 			     __string(from, from)
 			     __string(to, to)
 			     __field(int, err)),
-	    TP_fast_assign(pvops_assign_str(op, op);
+	    TP_fast_assign(__entry->op = op;
 			   pvops_assign_str(from, from);
 			   pvops_assign_str(to, to);
 			   __entry->err = err;),
-	    TP_printk("op=%s from=%s to=%s err=%d", __get_str(op),
+	    TP_printk("op=%s from=%s to=%s err=%d", pvops_show_op(__entry->op),
 		      __get_str(from), __get_str(to), __entry->err)
 );
 
-/* One redirected call of a paravirt op, and the time it took. */
+/*
+ * One call of a paravirt op that the trampoline sent to a backend, and the
+ * time it took. The backend is named by a string: backends come and go
+ * with their modules, and an event in the buffer must not point into one
+ * that has gone.
+ */
 TRACE_EVENT(pvops_call,
-	    TP_PROTO(const char *op, const char *impl, u64 ns),
+	    TP_PROTO(enum pvops_op op, const char *impl, u64 ns),
 	    TP_ARGS(op, impl, ns),
-	    TP_STRUCT__entry(__string(op, op)
+	    TP_STRUCT__entry(__field(unsigned int, op)
 			     __string(impl, impl)
 			     __field(u64, ns)),
-	    TP_fast_assign(pvops_assign_str(op, op);
+	    TP_fast_assign(__entry->op = op;
 			   pvops_assign_str(impl, impl);
 			   __entry->ns = ns;),
-	    TP_printk("op=%s impl=%s ns=%llu", __get_str(op), __get_str(impl),
-		      __entry->ns)
+	    TP_printk("op=%s impl=%s ns=%llu", pvops_show_op(__entry->op),
+		      __get_str(impl), __entry->ns)
 );
 
 #endif /* _PVOPS_TRACE_H */

@@ -8,13 +8,14 @@
  *     realtime or raw; default monotonic, 1000000 calls, 5 batches): the
  *     vDSO when the current clocksource has a vDSO mode, else a system
  *     call.
- *   clock-bench ptp -d /dev/ptpN [-m sys|ext] [-n SAMPLES] [-b BATCHES]
+ *   clock-bench ptp -d /dev/ptpN [-m sys|ext|precise] [-n SAMPLES] [-b BATCHES]
  *     reads of a PTP clock: ioctls of PTP_MAX_SAMPLES (25) samples each
  *     until SAMPLES samples per batch (default 10000, 5 batches);
  *     -m ext: PTP_SYS_OFFSET_EXTENDED (gettimex64, the system time read
  *     before and after each sample, default), -m sys: PTP_SYS_OFFSET
  *     (gettimex64 or gettime64, the system time read between samples),
- *     which every PTP clock supports.
+ *     which every PTP clock supports, -m precise: PTP_SYS_OFFSET_PRECISE
+ *     (getcrosststamp, one cross timestamp an ioctl).
  *
  * Each batch is timed with clock_gettime(CLOCK_MONOTONIC) at its ends.
  * Prints one line, the ns per call (or per sample) of the best, the median
@@ -24,7 +25,8 @@
  *                min_ns=X median_ns=X max_ns=X total_ms=N
  *   clock-bench: what=ptp mode=ext dev=/dev/ptp0 calls=N batches=B ...
  * exit 0; 4 (KSFT_SKIP) when the device does not exist or the clock does
- * not support the read (EOPNOTSUPP: -m ext on a clock with no gettimex64),
+ * not support the read (EOPNOTSUPP: -m ext on a clock with no gettimex64,
+ * -m precise on one with no cross timestamp for the current clocksource),
  * with kselftest.h's "1..0 # SKIP clock-bench: ..." line instead; 1
  * (KSFT_FAIL) on any other error of the read, a setup error ("Bail out!
  * ...") or a usage error.
@@ -63,7 +65,7 @@ static void bad_usage(void)
 {
 	fprintf(stderr,
 		"usage: clock-bench gettime [-c monotonic|realtime|raw] [-n CALLS] [-b BATCHES]\n"
-		"       clock-bench ptp -d /dev/ptpN [-m sys|ext] [-n SAMPLES] [-b BATCHES]\n");
+		"       clock-bench ptp -d /dev/ptpN [-m sys|ext|precise] [-n SAMPLES] [-b BATCHES]\n");
 	exit(KSFT_FAIL);
 }
 
@@ -91,10 +93,13 @@ static double gettime_batch(clockid_t clock, long calls)
 	return (double)(t1 - t0) / calls;
 }
 
+enum ptp_mode { PTP_SYS, PTP_EXT, PTP_PRECISE };
+
 /* One batch of @samples PTP samples on @fd; ns per sample, or -1. */
-static double ptp_batch(int fd, int ext, long samples)
+static double ptp_batch(int fd, enum ptp_mode mode, long samples)
 {
 	static struct ptp_sys_offset_extended xo;
+	static struct ptp_sys_offset_precise po;
 	static struct ptp_sys_offset so;
 	long done = 0, n;
 	long long t0, t1;
@@ -105,7 +110,10 @@ static double ptp_batch(int fd, int ext, long samples)
 		n = samples - done;
 		if (n > PTP_MAX_SAMPLES)
 			n = PTP_MAX_SAMPLES;
-		if (ext) {
+		if (mode == PTP_PRECISE) {
+			n = 1;
+			ret = ioctl(fd, PTP_SYS_OFFSET_PRECISE, &po);
+		} else if (mode == PTP_EXT) {
 			xo.n_samples = n;
 			ret = ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &xo);
 		} else {
@@ -127,6 +135,7 @@ int main(int argc, char **argv)
 	long calls = -1, batches = 5, i;
 	clockid_t clock = CLOCK_MONOTONIC;
 	long long start;
+	enum ptp_mode pmode = PTP_EXT;
 	int opt, fd = -1, ptp;
 
 	if (argc < 2)
@@ -164,7 +173,13 @@ int main(int argc, char **argv)
 		bad_usage();
 
 	if (ptp) {
-		if (!dev || (strcmp(mode, "sys") && strcmp(mode, "ext")))
+		if (!strcmp(mode, "sys"))
+			pmode = PTP_SYS;
+		else if (!strcmp(mode, "precise"))
+			pmode = PTP_PRECISE;
+		else if (strcmp(mode, "ext"))
+			bad_usage();
+		if (!dev)
 			bad_usage();
 		if (calls < 0)
 			calls = 10000;
@@ -186,11 +201,12 @@ int main(int argc, char **argv)
 			calls = 1000000;
 	}
 
-	ioctl_name = !strcmp(mode, "ext") ? "PTP_SYS_OFFSET_EXTENDED" : "PTP_SYS_OFFSET";
+	ioctl_name = pmode == PTP_EXT ? "PTP_SYS_OFFSET_EXTENDED" :
+		     pmode == PTP_PRECISE ? "PTP_SYS_OFFSET_PRECISE" : "PTP_SYS_OFFSET";
 	start = ns_now();
 	for (i = 0; i < batches; i++) {
 		if (ptp) {
-			per[i] = ptp_batch(fd, !strcmp(mode, "ext"), calls);
+			per[i] = ptp_batch(fd, pmode, calls);
 			if (per[i] < 0 && errno == EOPNOTSUPP)
 				ksft_exit_skip("clock-bench: %s on %s: %s\n", ioctl_name, dev,
 					       strerror(errno));

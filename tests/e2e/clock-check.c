@@ -32,16 +32,27 @@
  *	refusal. Prints the samples, refusals (and the longest spell of
  *	them), the misses, and the result "phc-across: DEV within REF's
  *	bracket +- BOUND_NS ns whenever it answered, N refused".
+ *   clock-check precise DEV REF SECS BOUND_NS
+ *	Every 100 ms for SECS seconds takes a PTP_SYS_OFFSET_PRECISE cross
+ *	timestamp of REF, then DEV, then REF again: DEV's offset from the
+ *	system's realtime (device - sys_realtime) must lie between REF's two,
+ *	give or take BOUND_NS. Prints the samples, the misses and the largest
+ *	distance of DEV's offset from the middle, and the result "precise:
+ *	DEV's offset within REF's offsets +- BOUND_NS ns in every sample"
+ *	(not ok when there was no sample either).
  * Each mode prints KTAP (kselftest.h) with a plan of one result. exit 0
  * (KSFT_PASS): it passed; 1 (KSFT_FAIL): it failed, or a setup error
- * ("Bail out!"), or a usage error; 4 (KSFT_SKIP, "1..0 # SKIP"): phc's DEV
- * or REF does not exist. Only the KTAP tells a failed check from an error.
+ * ("Bail out!"), or a usage error; 4 (KSFT_SKIP, "1..0 # SKIP"): phc's,
+ * phc-across's or precise's DEV or REF does not exist. Only the KTAP tells
+ * a failed check from an error.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <linux/ptp_clock.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -193,7 +204,7 @@ static void uevent(int secs, const char *match)
  * The dynamic POSIX clock of an open PTP device (FD_TO_CLOCKID). A device
  * that does not exist skips the check: there is nothing to compare here.
  */
-static clockid_t phc_clock(const char *dev)
+static int phc_open(const char *dev)
 {
 	int fd = open(dev, O_RDONLY);
 
@@ -201,7 +212,12 @@ static clockid_t phc_clock(const char *dev)
 		ksft_exit_skip("no PTP clock %s: %s\n", dev, strerror(errno));
 	if (fd < 0)
 		ksft_exit_fail_msg("%s: %s\n", dev, strerror(errno));
-	return (~(clockid_t)fd << 3) | 3;
+	return fd;
+}
+
+static clockid_t phc_clock(const char *dev)
+{
+	return (~(clockid_t)phc_open(dev) << 3) | 3;
 }
 
 static long long phc_ns(clockid_t clk, const char *dev)
@@ -254,6 +270,25 @@ static void phc_count(struct phc_tally *t, const char *dev, const char *ref,
 		t->widest = r2 - r1;
 }
 
+/*
+ * The end of phc and precise: the tally and the one result, "MODE:
+ * DEV[DEV_WHAT] within REF's REF_WHAT +- BOUND ns in every sample".
+ */
+static void phc_report(const char *mode, const char *dev, const char *dev_what,
+		       const char *ref, const char *ref_what, int secs, long samples,
+		       const struct phc_tally *t, long long bound)
+{
+	ksft_print_msg("clock-check: %s: %s vs %s, %d s: %ld samples, %ld out (+-%lld ns)\n",
+		       mode, dev, ref, secs, samples, t->misses, bound);
+	ksft_print_msg("clock-check: %s: max distance from the middle %lld ns, widest %lld ns\n",
+		       mode, t->worst, t->widest);
+	if (!samples)
+		ksft_print_msg("clock-check: %s: no sample to check\n", mode);
+	ksft_test_result(samples && !t->misses,
+			 "%s: %s%s within %s's %s +- %lld ns in every sample\n",
+			 mode, dev, dev_what, ref, ref_what, bound);
+}
+
 static void phc(const char *dev, const char *ref, int secs, long long bound)
 {
 	clockid_t d, r;
@@ -273,15 +308,7 @@ static void phc(const char *dev, const char *ref, int secs, long long bound)
 		phc_count(&t, dev, ref, r1, v, r2, bound);
 		usleep(100000);
 	}
-	ksft_print_msg("clock-check: %s: %s vs %s, %d s: %ld samples, %ld out (+-%lld ns)\n",
-		       __func__, dev, ref, secs, samples, t.misses, bound);
-	ksft_print_msg("clock-check: %s: max distance from the middle %lld ns, widest %lld ns\n",
-		       __func__, t.worst, t.widest);
-	if (!samples)
-		ksft_print_msg("clock-check: %s: no sample to check\n", __func__);
-	ksft_test_result(samples && !t.misses,
-			 "%s: %s within %s's bracket +- %lld ns in every sample\n",
-			 __func__, dev, ref, bound);
+	phc_report(__func__, dev, "", ref, "bracket", secs, samples, &t, bound);
 }
 
 static void phc_across(const char *dev, const char *ref, int secs, long long bound)
@@ -329,6 +356,52 @@ static void phc_across(const char *dev, const char *ref, int secs, long long bou
 			 __func__, dev, ref, bound, refused);
 }
 
+static long long pct_ns(const struct ptp_clock_time *t)
+{
+	return (long long)t->sec * 1000000000LL + t->nsec;
+}
+
+/* One PTP_SYS_OFFSET_PRECISE of @fd: the device's time - the system's realtime. */
+static long long precise_offset(int fd, const char *dev)
+{
+	struct ptp_sys_offset_precise xt;
+
+	memset(&xt, 0, sizeof(xt));
+	if (ioctl(fd, PTP_SYS_OFFSET_PRECISE, &xt))
+		ksft_exit_fail_msg("PTP_SYS_OFFSET_PRECISE on %s: %s\n", dev, strerror(errno));
+	return pct_ns(&xt.device) - pct_ns(&xt.sys_realtime);
+}
+
+static void precise(const char *dev, const char *ref, int secs, long long bound)
+{
+	struct phc_tally t = {};
+	long samples = 0;
+	int d, r;
+	double end;
+
+	ksft_print_header();
+	d = phc_open(dev);
+	r = phc_open(ref);
+	ksft_set_plan(1);
+	end = now() + secs;
+	while (now() < end) {
+		long long o1 = precise_offset(r, ref), v = precise_offset(d, dev);
+		long long o2 = precise_offset(r, ref);
+
+		samples++;
+		/* The system's realtime may be stepped between them: either order. */
+		if (o2 < o1)
+			phc_count(&t, dev, ref, o2, v, o1, bound);
+		else
+			phc_count(&t, dev, ref, o1, v, o2, bound);
+		if (samples == 1)
+			ksft_print_msg("clock-check: %s: first: %s %lld, %s %lld..%lld ns\n",
+				       __func__, dev, v, ref, o1, o2);
+		usleep(100000);
+	}
+	phc_report(__func__, dev, "'s offset", ref, "offsets", secs, samples, &t, bound);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "mono")) {
@@ -339,9 +412,12 @@ int main(int argc, char **argv)
 		phc(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
 	} else if (argc == 6 && !strcmp(argv[1], "phc-across")) {
 		phc_across(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
+	} else if (argc == 6 && !strcmp(argv[1], "precise")) {
+		precise(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
 	} else {
 		fprintf(stderr, "usage: clock-check mono SECS [THREADS] | uevent SECS MATCH\n");
-		fprintf(stderr, "       clock-check phc|phc-across DEV REF SECS BOUND_NS\n");
+		fprintf(stderr,
+			"       clock-check phc|phc-across|precise DEV REF SECS BOUND_NS\n");
 		exit(KSFT_FAIL);
 	}
 	ksft_finished();

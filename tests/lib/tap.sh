@@ -44,14 +44,28 @@ tap_done() {
 
 # tap_check DESCRIPTION CMD...: ok when CMD succeeds; its output is shown
 # as diagnostics when it fails.
-tap_check() {
-	_desc=$1
-	shift
+tap_check() { tap_run_ 0 "$@"; }
+
+# tap_check_v DESCRIPTION CMD...: tap_check, with the output shown as
+# diagnostics also when it passes (what a check measured).
+tap_check_v() { tap_run_ 1 "$@"; }
+
+tap_run_() {
+	_verbose=$1 _desc=$2
+	shift 2
 	_out=$("$@" 2>&1)
 	_rc=$?
 	tap_result $_rc "$_desc"
-	[ $_rc -eq 0 ] || tap_diag "$_out"
+	[ $_rc -eq 0 ] && [ "$_verbose" = 0 ] || tap_diag "$_out"
 	return $_rc
+}
+
+# ptp_of NAME: /dev/ptpN of the PTP clock whose clock_name is NAME.
+ptp_of() {
+	for _p in /sys/class/ptp/ptp*; do
+		[ "$(cat "$_p/clock_name" 2>/dev/null)" = "$1" ] && { echo "/dev/${_p##*/}"; return 0; }
+	done
+	return 1
 }
 
 # A helper for tap_check: "dmesg_clean FROM [MORE]" fails, showing them,
