@@ -114,11 +114,12 @@ unpack_image() {
 }
 
 # depends_of PKG: the packages PKG needs (its Depends, recursively), a name
-# a line, PKG itself not among them.
+# a line, PKG itself not among them, nor virtual ones (<debconf-2.0>: one
+# of the real packages that provide it is listed too).
 depends_of() {
 	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 		--no-breaks --no-replaces --no-enhances --no-pre-depends "$1" |
-		grep -v '^ ' | grep -vx "$1" | sort -u
+		grep -v -e '^ ' -e '^<' | grep -vx "$1" | sort -u
 }
 
 # unpack_tool PKG VER DIR BIN [PKG...]: apt-get download PKG=VER and the
@@ -157,25 +158,33 @@ fetch_kexec_tools() {
 	unpack_tool kexec-tools "$ver" "$dir" sbin/kexec $pkgs
 }
 
-# stress-ng, a workload of the TLB benchmark (tests/vm/run --stress-ng puts
-# it into L2; tests/bench/tlb-guest's workload stress): the apt lists'
-# version unpacked into CACHE/stress-ng with those of the libraries it
-# needs (its Depends, recursively) that this system lacks; nothing is
-# installed. Fetched again when the version moves, or when a library it
-# found on the system is gone (ldd, as tests/vm/run's add_program reads it).
-fetch_stress_ng() {
-	local dir=$CACHE/stress-ng ver pkgs="" p libs
-	need_candidate ver stress-ng
-	if [ -x "$dir/usr/bin/stress-ng" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$ver" ]; then
+# fetch_tool PKG BIN...: a Debian tool for L2 (tests/vm/run puts it in
+# with the libraries it needs): the apt lists' version of PKG unpacked into
+# CACHE/PKG with those of the packages it needs (its Depends, recursively)
+# that this system lacks; nothing is installed. Fetched again when the
+# version moves, or when a library it found on the system is gone (ldd, as
+# tests/vm/run's add_program reads it). BIN: its programs, under CACHE/PKG.
+fetch_tool() {
+	local pkg=$1 dir=$CACHE/$1 ver pkgs="" p libs bin fresh=1
+	shift
+	need_candidate ver "$pkg"
+	if [ "$(cat "$dir/.version" 2>/dev/null)" = "$ver" ]; then
 		libs=$(find "$dir" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' ':')
-		LD_LIBRARY_PATH=$libs ldd "$dir/usr/bin/stress-ng" | grep -q 'not found' || return 0
+		for bin in "$@"; do
+			[ -x "$dir/$bin" ] && ! LD_LIBRARY_PATH=$libs ldd "$dir/$bin" | grep -q 'not found' ||
+				fresh=0
+		done
+		[ $fresh = 0 ] || return 0
 	fi
-	for p in $(depends_of stress-ng); do
+	for p in $(depends_of "$pkg"); do
 		[ -n "$(installed "$p")" ] || pkgs="$pkgs $p"
 	done
-	say "fetching stress-ng $ver${pkgs:+ and$pkgs}"
+	say "fetching $pkg $ver${pkgs:+ and$pkgs}"
 	# shellcheck disable=SC2086 # one word per package
-	unpack_tool stress-ng "$ver" "$dir" usr/bin/stress-ng $pkgs
+	unpack_tool "$pkg" "$ver" "$dir" "$1" $pkgs
+	for bin in "$@"; do
+		[ -x "$dir/$bin" ] || die "$pkg $ver has no $bin"
+	done
 }
 
 # L1's kernel, the KVM host of the testbed (tests/vm/run's default): the
@@ -237,7 +246,12 @@ PVOPS_DEBVER := $hdr_ver"
 fetch_l0_qemu
 fetch_host_kernel
 fetch_kexec_tools
-fetch_stress_ng
+# stress-ng: a workload of the TLB benchmark (tests/vm/run --stress-ng,
+# tests/bench/tlb-guest's workload stress).
+fetch_tool stress-ng usr/bin/stress-ng
+# chrony: our PTP clock and ptp_kvm's as its refclocks (tests/vm/run
+# --chrony, tests/e2e/chrony-checks).
+fetch_tool chrony usr/sbin/chronyd usr/bin/chronyc
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
    [ -f "$CACHE/linux-source/Makefile" ] &&
