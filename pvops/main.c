@@ -180,7 +180,7 @@ static struct kobject *pvops_kobj;
 
 static int __init pvops_init(void)
 {
-	char features[256], caps[64];
+	char features[256], caps[128];
 	u32 cpuid_base;
 	int ret;
 

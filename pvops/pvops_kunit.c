@@ -240,16 +240,24 @@ static void pvops_test_abi_partial(struct kunit *test)
 	kt_expect_abis(test, cases, ARRAY_SIZE(cases));
 }
 
-/* What pvops chose at load agrees with what it reports, and with CPUID. */
+/*
+ * What pvops chose at load agrees with what it reports, and with CPUID
+ * read now (pvops_kvm_features() is what it read at load).
+ */
 static void pvops_test_abi_loaded(struct kunit *test)
 {
 	const struct pvops_host_abi *abi = pvops_host_abi();
+	u32 base = hypervisor_cpuid_base(KVM_SIGNATURE, 0);
 	struct pvops_host_abi now;
+	u32 features;
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, abi);
+	KUNIT_ASSERT_NE(test, base, 0U);
+	features = cpuid_eax(base | KVM_CPUID_FEATURES);
+	KUNIT_EXPECT_EQ(test, pvops_kvm_features(), features);
 	KUNIT_EXPECT_EQ(test, abi->caps, pvops_host_features());
-	ret = pvops_host_abi_select(pvops_kvm_features(), &now);
+	ret = pvops_host_abi_select(features, &now);
 	KUNIT_EXPECT_EQ(test, abi->abi, now.abi);
 	KUNIT_EXPECT_EQ(test, abi->abi == PVOPS_ABI_KVM, ret == 0);
 	KUNIT_EXPECT_EQ(test, abi->caps, now.caps);

@@ -165,14 +165,14 @@ fetch_kexec_tools() {
 # version moves, or when a library it found on the system is gone (ldd, as
 # tests/vm/run's add_program reads it). BIN: its programs, under CACHE/PKG.
 fetch_tool() {
-	local pkg=$1 dir=$CACHE/$1 ver pkgs="" p libs bin fresh=1
+	local pkg=$1 dir=$CACHE/$1 ver pkgs="" p libs bin out fresh=1
 	shift
 	need_candidate ver "$pkg"
 	if [ "$(cat "$dir/.version" 2>/dev/null)" = "$ver" ]; then
 		libs=$(find "$dir" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' ':')
 		for bin in "$@"; do
-			[ -x "$dir/$bin" ] && ! LD_LIBRARY_PATH=$libs ldd "$dir/$bin" | grep -q 'not found' ||
-				fresh=0
+			out=$(LD_LIBRARY_PATH=$libs ldd "$dir/$bin" 2>&1 || echo 'not found')
+			case $out in *'not found'*) fresh=0 ;; esac
 		done
 		[ $fresh = 0 ] || return 0
 	fi
