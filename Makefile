@@ -37,7 +37,8 @@ KERNEL_HAS_KUNIT = $(shell grep -qs '^CONFIG_KUNIT=[ym]' $(KDIR)/.config && echo
 export CACHE BUILD
 
 .PHONY: all modules kunit e2e-tools torture guest-modules hostside selftests \
-	deps kernels series-check demo check check-full bench clean help
+	deps kernels series-check demo check check-full bench bench-modules \
+	bench-local install-bench uninstall-bench clean help
 
 all: modules
 
@@ -70,6 +71,10 @@ KSFT_DIR := $(CACHE)/linux-source/tools/testing/selftests
 $(BUILD)/e2e/%: tests/e2e/%.c tests/e2e/e2e.h $(KSFT_DIR)/kselftest.h
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Wextra -Werror -pthread -I$(KSFT_DIR) -o $@ $<
+
+# Without linux-source (a user's VM): say where kselftest.h comes from.
+$(KSFT_DIR)/kselftest.h:
+	@echo "pvops: no $@: the test tools report through the kernel's kselftest.h (make deps unpacks linux-source; else KSFT_DIR=<a Linux source>/tools/testing/selftests)" >&2; exit 1
 
 # The kernel's own PTP test program, from linux-source, as it is.
 $(BUILD)/e2e/testptp: $(CACHE)/linux-source/tools/testing/selftests/ptp/testptp.c
@@ -129,6 +134,42 @@ bench: deps
 	$(MAKE) hostside kunit e2e-tools
 	tests/bench/run
 
+# pvops-bench (tests/bench/pvops-bench): make bench's parts on the VM it
+# runs in. Besides our four modules it loads three test modules, and the
+# parts run two of the tools above.
+BENCH_CONFIG := CONFIG_PVOPS_TEST_BACKEND=m CONFIG_PVOPS_CLOCK_BENCH=m
+BENCH_MODULES := pvops/pvops_test_backend pvops/pvops_lockload pvclock/pvclock_bench
+BENCH_TOOLS := $(BUILD)/e2e/tlb-bench $(BUILD)/e2e/clock-bench
+BENCH_SCRIPTS := $(foreach p,tlb lock clock hist,tests/bench/$(p)-guest tests/bench/$(p)-table) \
+	tests/bench/report tests/bench/pvops-bench
+PREFIX ?= /usr/local
+BENCH_LIBDIR = $(DESTDIR)$(PREFIX)/lib/pvops-bench
+
+bench-modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(BENCH_CONFIG) modules
+
+# As root, in this VM: the tree's modules and tools (BENCH_ARGS: pvops-bench's
+# options, e.g. "-r 3 -s 2 -p tlb,clock").
+bench-local: bench-modules $(BENCH_TOOLS)
+	tests/bench/pvops-bench $(foreach d,pvops pvtlb pvspinlock pvclock,-m $(d)) \
+		-b $(BUILD)/e2e $(BENCH_ARGS)
+
+# PREFIX/sbin/pvops-bench, its files in PREFIX/lib/pvops-bench: bench/ and
+# lib/ as in tests/, bin/ the tools, modules/KVER/ the test modules for the
+# kernel they were built against (KDIR, KVER as for make install).
+install-bench: bench-modules $(BENCH_TOOLS)
+	install -d $(BENCH_LIBDIR)/bench $(BENCH_LIBDIR)/lib $(BENCH_LIBDIR)/bin \
+		$(BENCH_LIBDIR)/modules/$(KVER) $(DESTDIR)$(PREFIX)/sbin
+	install -m 755 $(BENCH_SCRIPTS) $(BENCH_LIBDIR)/bench/
+	install -m 644 tests/bench/benchdata.py $(BENCH_LIBDIR)/bench/
+	install -m 644 tests/lib/tap.sh tests/lib/testbed.py $(BENCH_LIBDIR)/lib/
+	install -m 755 $(BENCH_TOOLS) $(BENCH_LIBDIR)/bin/
+	install -m 644 $(addsuffix .ko,$(BENCH_MODULES)) $(BENCH_LIBDIR)/modules/$(KVER)/
+	ln -sf ../lib/pvops-bench/bench/pvops-bench $(DESTDIR)$(PREFIX)/sbin/pvops-bench
+
+uninstall-bench:
+	rm -rf $(BENCH_LIBDIR) $(DESTDIR)$(PREFIX)/sbin/pvops-bench
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
@@ -149,6 +190,8 @@ help:
 	@echo 'make install    install the 4 modules into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR), depmod'
 	@echo '                (INSTALL_MOD_PATH=, INSTALL_MOD_DIR=, KVER=, KDIR=); make uninstall'
 	@echo 'make dkms-install  sources to $(DKMS_SRCDIR), dkms add/build/install; dkms-uninstall'
+	@echo 'make install-bench  pvops-bench, make bench on your own VM, into $(PREFIX) (DESTDIR=);'
+	@echo '                uninstall-bench; make bench-local runs it from this tree (as root)'
 	@echo 'tests/vm/run --help   the testbed CLI'
 
 # Installing the four guest modules. The kernel's modules_install puts what

@@ -252,6 +252,13 @@ fetch_tool stress-ng usr/bin/stress-ng
 # chrony: our PTP clock and ptp_kvm's as its refclocks (tests/vm/run
 # --chrony, tests/e2e/chrony-checks).
 fetch_tool chrony usr/sbin/chronyd usr/bin/chronyc
+# The tracing tools of the README's recipes (tests/vm/run --trace-tools,
+# tests/e2e/trace-recipes): trace-cmd, perf (linux-perf: Debian 12's, of
+# its 6.1 series; it reads the 6.12 guest's tracepoints the same way) and
+# bpftrace (with LLVM's and clang's libraries, about 150 MB in L2).
+fetch_tool trace-cmd usr/bin/trace-cmd
+fetch_tool linux-perf usr/bin/perf
+fetch_tool bpftrace usr/bin/bpftrace
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
    [ -f "$CACHE/linux-source/Makefile" ] &&

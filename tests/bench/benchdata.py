@@ -34,7 +34,9 @@ import sys
 
 FORMAT = 1
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'lib'))
+# tests/lib beside tests/bench, in the source tree and as make install-bench
+# lays them out (PREFIX/lib/pvops-bench/{bench,lib}).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 import testbed  # noqa: E402
 
 # The key=value arguments of a marker line.
@@ -49,6 +51,24 @@ def marks(path):
             m = testbed.marker(line)
             if m:
                 yield m
+
+
+def where(d, cpus, host='on L1\'s 2'):
+    """Where a boot's guest ran, for a table's heading: "L2 CPUS vCPUs
+    HOST" for a testbed boot, "CPUS vCPUs" for pvops-bench's, which ran on
+    a VM of the user's (its log folder D has the file pvops-bench)."""
+    if os.path.exists(os.path.join(d, 'pvops-bench')):
+        return '%s vCPUs (pvops-bench)' % cpus
+    return 'L2 %s vCPUs %s' % (cpus, host)
+
+
+def no_host(host, d, columns):
+    """The line a table prints under a boot whose log folder D has no host
+    agent reply (pvops-bench on a user's VM, where no host agent answers):
+    which of its COLUMNS have no result; None when HOST has replies."""
+    if host:
+        return None
+    return '(no host agent replies in %s/l1.log: no result for %s)' % (d, columns)
 
 
 def host_stats(d, prefix=''):

@@ -68,6 +68,27 @@ ptp_of() {
 	return 1
 }
 
+# mod_file NAME: the first NAME.ko in the folders $PVOPS_MODDIR lists
+# (the testbed's /pvops/modules, a source tree's module folders,
+# pvops-bench's own test modules); status 1 when none has it.
+mod_file() {
+	for _d in ${PVOPS_MODDIR:-}; do
+		[ -f "$_d/$1.ko" ] && { echo "$_d/$1.ko"; return 0; }
+	done
+	return 1
+}
+
+# mod_load NAME [PARAM...]: insmod mod_file's NAME.ko, else modprobe NAME
+# (a module make install or DKMS installed), with the parameters.
+mod_load() {
+	_f=$(mod_file "$1") || { modprobe "$@"; return; }
+	shift
+	insmod "$_f" "$@"
+}
+
+# mod_known NAME: true when mod_load has a NAME to load.
+mod_known() { mod_file "$1" > /dev/null || modinfo -n "$1" > /dev/null 2>&1; }
+
 # A helper for tap_check: "dmesg_clean FROM [MORE]" fails, showing them,
 # when the kernel log after its first FROM lines has a warning, BUG, oops,
 # lockup, RCU stall or hung task (MORE: further grep -E alternatives).
