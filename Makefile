@@ -145,7 +145,7 @@ BENCH_SCRIPTS := $(foreach p,tlb lock clock hist,tests/bench/$(p)-guest tests/be
 PREFIX ?= /usr/local
 BENCH_LIBDIR = $(DESTDIR)$(PREFIX)/lib/pvops-bench
 
-bench-modules:
+bench-modules: kconfig-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 $(PVOPS_CONFIG) $(BENCH_CONFIG) modules
 
 # As root, in this VM: the tree's modules and tools (BENCH_ARGS: pvops-bench's
@@ -190,6 +190,7 @@ help:
 	@echo 'make install    install the 4 modules into /lib/modules/$(KVER)/$(INSTALL_MOD_DIR), depmod'
 	@echo '                (INSTALL_MOD_PATH=, INSTALL_MOD_DIR=, KVER=, KDIR=); make uninstall'
 	@echo 'make dkms-install  sources to $(DKMS_SRCDIR), dkms add/build/install; dkms-uninstall'
+	@echo '                both install the udev rule for /dev/ptp_pvclock (make install-udev)'
 	@echo 'make install-bench  pvops-bench, make bench on your own VM, into $(PREFIX) (DESTDIR=);'
 	@echo '                uninstall-bench; make bench-local runs it from this tree (as root)'
 	@echo 'tests/vm/run --help   the testbed CLI'
@@ -226,7 +227,8 @@ DKMS_FILES := Kbuild Kconfig Makefile $(wildcard include/pvops/*.h) \
 	$(filter-out %.mod.c %_kunit.c %_test_backend.c %_lockload.c %_hcfuzz.c %_bench.c, \
 	$(wildcard $(d)/*.c)))
 
-.PHONY: kconfig-check install uninstall dkms-source dkms-install dkms-uninstall
+.PHONY: kconfig-check install uninstall dkms-source dkms-install dkms-uninstall \
+	install-udev uninstall-udev
 
 modules: kconfig-check
 kconfig-check:
@@ -237,13 +239,28 @@ kconfig-check:
 
 # A headers tree has no signing key: then do not try to sign (sign-file
 # would print an error for each module).
-install: modules
+install: modules install-udev
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(PVOPS_CONFIG) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
 		$(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=) modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
+# The udev rule that names pvclock's PTP clock /dev/ptp_pvclock
+# (scripts/60-pvclock.rules); on the running system (no DESTDIR) udev
+# rereads its rules and names a clock that is there already.
+UDEV_RULES_DIR ?= /etc/udev/rules.d
+PVOPS_UDEV_RULE = $(DESTDIR)$(UDEV_RULES_DIR)/60-pvclock.rules
+install-udev:
+	install -D -m 644 scripts/60-pvclock.rules $(PVOPS_UDEV_RULE)
+ifeq ($(DESTDIR),)
+	-if command -v udevadm > /dev/null; then udevadm control --reload && \
+		udevadm trigger --subsystem-match=ptp --action=add; fi
+endif
+
+uninstall-udev:
+	rm -f $(PVOPS_UDEV_RULE)
+
 PVOPS_MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
-uninstall:
+uninstall: uninstall-udev
 	rm -f $(foreach m,$(PVOPS_MODULES),$(foreach s,.ko .ko.gz .ko.xz .ko.zst,$(PVOPS_MODDIR)/$(m)$(s)))
 	-rmdir $(foreach m,$(PVOPS_MODULES),$(PVOPS_MODDIR)/$(dir $(m))) $(PVOPS_MODDIR) 2>/dev/null
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
@@ -261,7 +278,8 @@ dkms-install: dkms-uninstall
 	$(MAKE) dkms-source DKMS_SRCDIR=/usr/src/pvops-$(PVOPS_VERSION)
 	dkms add pvops/$(PVOPS_VERSION)
 	dkms install pvops/$(PVOPS_VERSION) -k $(KVER)
+	$(MAKE) install-udev
 
-dkms-uninstall:
+dkms-uninstall: uninstall-udev
 	if dkms status pvops/$(PVOPS_VERSION) | grep -q .; then dkms remove pvops/$(PVOPS_VERSION) --all; fi
 	rm -rf /usr/src/pvops-$(PVOPS_VERSION)

@@ -259,6 +259,9 @@ fetch_tool chrony usr/sbin/chronyd usr/bin/chronyc
 fetch_tool trace-cmd usr/bin/trace-cmd
 fetch_tool linux-perf usr/bin/perf
 fetch_tool bpftrace usr/bin/bpftrace
+# udevadm, and Debian's udev rules, for the rule that names our PTP clock
+# (tests/vm/run --udev, tests/e2e/udev-checks: udevadm test, L2 has no udevd).
+fetch_tool udev bin/udevadm
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$CACHE/image/boot/vmlinuz-$abi-$FLAVOUR" ] &&
    [ -f "$CACHE/linux-source/Makefile" ] &&

@@ -79,8 +79,14 @@ mod_file() {
 }
 
 # mod_load NAME [PARAM...]: insmod mod_file's NAME.ko, else modprobe NAME
-# (a module make install or DKMS installed), with the parameters.
+# (a module make install or DKMS installed), with the parameters; refused
+# when NAME is loaded already (modprobe would say nothing and leave its
+# parameters as they are).
 mod_load() {
+	if grep -q "^$1 " /proc/modules; then
+		echo "mod_load: $1 is loaded already" >&2
+		return 1
+	fi
 	_f=$(mod_file "$1") || { modprobe "$@"; return; }
 	shift
 	insmod "$_f" "$@"
