@@ -15,6 +15,13 @@
 # stale copy of CPU 0's hflags2 (cpu_clear_ignne()), which undoes the SVM
 # world switch's GIF and nested-paging updates of L1's CPU 0: the triple
 # faults, resets and hangs the testbed had to retry. 0001 fixes it.
+# And helper_vmrun() leaves an interrupt it delivered in exception_index,
+# so that an exit request with no interrupt behind it delivers it once
+# more, whatever the guest's IF (NOTES.md, "Root cause 2": L2's "stack
+# guard page was hit" deaths, and hangs). 0002 fixes that.
+# debug/count-redeliveries.diff (never applied here) counts such
+# re-deliveries, for a control experiment: copy this folder, add it as a
+# .patch, with or without 0002, and build into a cache of its own.
 #
 # Which QEMU: the newest source of 10.2 or later that the mirror serves,
 # from the suites after Debian 12 (QEMU before 10.2 also loses interrupts
