@@ -11,9 +11,11 @@
  * error bound and a disruption marker.
  *
  * The clocksource "pvclock" gives kvmclock's time from each vCPU's own
- * kvmclock (the page adds nothing to it); it is never chosen on its own
- * (low rating): select it through
- * /sys/devices/system/clocksource/clocksource0/current_clocksource. A
+ * kvmclock (the page adds nothing to it); its low rating keeps it from
+ * being chosen by rating: select it through
+ * /sys/devices/system/clocksource/clocksource0/current_clocksource (the
+ * kernel keeps that choice, so a later load selects it again until another
+ * clocksource is written there). A
  * module cannot give a clocksource a vDSO mode, so while it is the current
  * one clock_gettime() makes a system call (make bench measures the cost).
  *
