@@ -141,7 +141,7 @@ BENCH_CONFIG := CONFIG_PVOPS_TEST_BACKEND=m CONFIG_PVOPS_CLOCK_BENCH=m
 BENCH_MODULES := pvops/pvops_test_backend pvops/pvops_lockload pvclock/pvclock_bench
 BENCH_TOOLS := $(BUILD)/e2e/tlb-bench $(BUILD)/e2e/clock-bench
 BENCH_SCRIPTS := $(foreach p,tlb lock clock hist,tests/bench/$(p)-guest tests/bench/$(p)-table) \
-	tests/bench/report tests/bench/pvops-bench
+	tests/bench/report tests/bench/pvops-bench tests/bench/pvops-host-stat
 PREFIX ?= /usr/local
 BENCH_LIBDIR = $(DESTDIR)$(PREFIX)/lib/pvops-bench
 
@@ -154,7 +154,8 @@ bench-local: bench-modules $(BENCH_TOOLS)
 	tests/bench/pvops-bench $(foreach d,pvops pvtlb pvspinlock pvclock,-m $(d)) \
 		-b $(BUILD)/e2e $(BENCH_ARGS)
 
-# PREFIX/sbin/pvops-bench, its files in PREFIX/lib/pvops-bench: bench/ and
+# PREFIX/sbin/pvops-bench and pvops-host-stat (to be copied to the VM's
+# host, for pvops-bench -H), their files in PREFIX/lib/pvops-bench: bench/ and
 # lib/ as in tests/, bin/ the tools, modules/KVER/ the test modules for the
 # kernel they were built against (KDIR, KVER as for make install).
 install-bench: bench-modules $(BENCH_TOOLS)
@@ -166,9 +167,11 @@ install-bench: bench-modules $(BENCH_TOOLS)
 	install -m 755 $(BENCH_TOOLS) $(BENCH_LIBDIR)/bin/
 	install -m 644 $(addsuffix .ko,$(BENCH_MODULES)) $(BENCH_LIBDIR)/modules/$(KVER)/
 	ln -sf ../lib/pvops-bench/bench/pvops-bench $(DESTDIR)$(PREFIX)/sbin/pvops-bench
+	ln -sf ../lib/pvops-bench/bench/pvops-host-stat $(DESTDIR)$(PREFIX)/sbin/pvops-host-stat
 
 uninstall-bench:
-	rm -rf $(BENCH_LIBDIR) $(DESTDIR)$(PREFIX)/sbin/pvops-bench
+	rm -rf $(BENCH_LIBDIR) $(DESTDIR)$(PREFIX)/sbin/pvops-bench \
+		$(DESTDIR)$(PREFIX)/sbin/pvops-host-stat
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

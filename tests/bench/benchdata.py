@@ -62,28 +62,35 @@ def where(d, cpus, host='on L1\'s 2'):
     return 'L2 %s vCPUs %s' % (cpus, host)
 
 
+# Where a log folder has the host's replies: l1.log, a testbed boot's L1
+# console, where the host agent prints them; host.log, pvops-bench -H's.
+HOST_LOGS = ('l1.log', 'host.log')
+
+
 def no_host(host, d, columns):
-    """The line a table prints under a boot whose log folder D has no host
-    agent reply (pvops-bench on a user's VM, where no host agent answers):
-    which of its COLUMNS have no result; None when HOST has replies."""
+    """The line a table prints under a boot whose log folder D has no
+    host reply (pvops-bench on a user's VM without -H): which of its
+    COLUMNS have no result; None when HOST has replies."""
     if host:
         return None
-    return '(no host agent replies in %s/l1.log: no result for %s)' % (d, columns)
+    return ('(no host replies in %s/l1.log or host.log, e.g. pvops-bench -H: '
+            'no result for %s)' % (d, columns))
 
 
 def host_stats(d, prefix=''):
-    """The host agent's replies in D/l1.log: {prefix + TAG: {counter:
-    value}}; {} when there is no log."""
+    """The host's replies in D's HOST_LOGS: {prefix + TAG: {counter:
+    value}}; {} when there is none."""
     host = {}
-    try:
-        for name, args in marks(d + '/l1.log'):
-            tag, _, rest = args.partition(' ')
-            if name == 'HOST-STAT-REPLY' and tag:
-                # Numbers but for a word like exit_trace=ok.
-                host[prefix + tag] = {k: int(v) if v.isdigit() else v
-                                      for k, v in KV.findall(rest)}
-    except OSError:
-        pass
+    for log in HOST_LOGS:
+        try:
+            for name, args in marks(os.path.join(d, log)):
+                tag, _, rest = args.partition(' ')
+                if name == 'HOST-STAT-REPLY' and tag:
+                    # Numbers but for a word like exit_trace=ok.
+                    host[prefix + tag] = {k: int(v) if v.isdigit() else v
+                                          for k, v in KV.findall(rest)}
+        except OSError:
+            pass
     return host
 
 

@@ -316,6 +316,22 @@ def main():
     tap.result(got == want, "the bench tables' markers and host statistics, through testbed.marker",
                ['got %r' % (got,)] if got != want else [])
 
+    # pvops-bench -H's replies, in host.log: read as l1.log's are; a
+    # folder with neither has none, and the tables say so.
+    hfolder = os.path.join(tmp.name, 'bench-H')
+    os.mkdir(hfolder)
+    with open(os.path.join(hfolder, 'host.log'), 'w') as f:
+        f.write('@@ HOST-STAT-REPLY 1.kvm.begin exits=9 hypercalls=0\n'
+                'ssh: connect to host h port 22: Connection refused\n'
+                '@@ HOST-STAT-REPLY 1.kvm.end exits=12 exit_x81=2 exit_trace=ok\n')
+    got = (benchdata.host_stats(hfolder), benchdata.host_stats(tmp.name),
+           benchdata.no_host({}, 'D', 'X'))
+    want = ({'1.kvm.begin': {'exits': 9, 'hypercalls': 0},
+             '1.kvm.end': {'exits': 12, 'exit_x81': 2, 'exit_trace': 'ok'}}, {},
+            '(no host replies in D/l1.log or host.log, e.g. pvops-bench -H: no result for X)')
+    tap.result(got == want, "pvops-bench -H's host.log read as l1.log; none: the tables' line",
+               ['got %r' % (got,)] if got != want else [])
+
     # L1's exits by reason in a reply: SVM codes to the kvm_exit event's
     # names, unnamed codes to "other", the x2APIC writes (not the reads)
     # singled out; nothing without exit_trace=ok.
