@@ -100,6 +100,11 @@ def host_stats(d, prefix=''):
 # "other". The host agent names a reason by its code (exit_xCODE, hex).
 SVM_EXITS = {0x78: 'hlt', 0x81: 'vmmcall', 0x7c: 'msr', 0x400: 'npf', 0x60: 'interrupt',
              0x7b: 'io', 0x64: 'vintr', 0x77: 'pause', 0x72: 'cpuid'}
+# The same reasons on an Intel host (a reply with vendor=vmx: the SDM's
+# basic exit reasons), under SVM's names: VMCALL as "vmmcall", RDMSR and
+# WRMSR as "msr", EPT violations and misconfigurations (MMIO) as "npf".
+VMX_EXITS = {0xc: 'hlt', 0x12: 'vmmcall', 0x1f: 'msr', 0x20: 'msr', 0x30: 'npf', 0x31: 'npf',
+             0x1: 'interrupt', 0x1e: 'io', 0x7: 'vintr', 0x28: 'pause', 0xa: 'cpuid'}
 # The x2APIC MSRs whose writes the tables single out of "msr": an IPI (ICR),
 # an end of interrupt (EOI, when the PV EOI does not spare it), the timer.
 X2APIC_WRITES = {0x830: 'ICR', 0x80b: 'EOI', 0x6e0: 'TSC deadline'}
@@ -124,13 +129,15 @@ def exit_reasons(reply):
 
 def by_reason(reply, prefix):
     """The values of @reply's words PREFIX + an exit code in hex, summed by
-    the reason's name (SVM_EXITS, every other code "other"), every name
-    there with 0 at least."""
+    the reason's name (SVM_EXITS, or VMX_EXITS for a reply with
+    vendor=vmx; every other code "other"), every name there with 0 at
+    least."""
+    names = VMX_EXITS if reply.get('vendor') == 'vmx' else SVM_EXITS
     out = dict.fromkeys(SVM_EXITS.values(), 0)
     out['other'] = 0
     for k, v in reply.items():
         if k.startswith(prefix):
-            out[SVM_EXITS.get(int(k[len(prefix):], 16), 'other')] += v
+            out[names.get(int(k[len(prefix):], 16), 'other')] += v
     return out
 
 

@@ -3,9 +3,8 @@
 #
 # Sourced by tests/kunit/build-kunit.sh and tests/torture/build.sh, which
 # build parts of the kernel (kunit.ko, locktorture) out of tree from the
-# kernel source of the target kernel's series, and by tests/check,
-# tests/demo and tests/e2e/harness-checks, which name the guest kernels by
-# series.
+# kernel source of the target kernel's series, and by tests/check and
+# tests/demo, which name the guest kernels by series.
 #
 # series_of KVER: the series of a kernel release, e.g. 6.12 of
 # 6.12.118+deb12-cloud-amd64; nothing for something else.

@@ -152,6 +152,22 @@ one_cpu() {
 	return $_rc
 }
 
+# host_stat_mark TAG [exits]: a benchmark part asks for the host's KVM
+# statistics ("@@ HOST-STAT TAG [exits]", tests/bench/pvops-host-stat). The
+# testbed's host agent answers on L1's console while the part goes on; under
+# pvops-bench -H (PVOPS_HOST_ACK: a folder) the part waits, up to 30 s,
+# until pvops-bench has the reply (it makes PVOPS_HOST_ACK/TAG), so that a
+# slow host command cannot take the sample inside the measured window.
+host_stat_mark() {
+	echo "@@ HOST-STAT $*"
+	[ -n "${PVOPS_HOST_ACK:-}" ] || return 0
+	_i=300
+	while [ ! -e "$PVOPS_HOST_ACK/$1" ] && [ $_i -gt 0 ]; do
+		sleep 0.1
+		_i=$((_i - 1))
+	done
+}
+
 # host_request SECS REQUEST TAG [ARGS...]: ask the host agent in L1
 # (tests/lib/host-agent) with "@@ HOST-REQUEST TAG ARGS" and wait up to SECS
 # seconds for its "@@ HOST-REQUEST-REPLY TAG rc=N ...", which the agent

@@ -348,6 +348,14 @@ def main():
             None, None)
     tap.result(got == want, "L1's exits by reason in a host agent's reply, by SVM's names",
                ['got %r' % (got,)] if got != want else [])
+    # An Intel host's reply (vendor=vmx): VMX codes under the same names.
+    got = benchdata.exit_reasons({'vendor': 'vmx', 'exit_trace': 'ok', 'exit_xc': 3,
+                                  'exit_x12': 5, 'exit_x1f': 1, 'exit_x20': 2, 'exit_x30': 4,
+                                  'exit_x81': 7, 'msrw_x830': 2})
+    want = {'hlt': 3, 'vmmcall': 5, 'msr': 3, 'npf': 4, 'interrupt': 0, 'io': 0, 'vintr': 0,
+            'pause': 0, 'cpuid': 0, 'other': 7, 'msr ICR': 2, 'msr EOI': 0, 'msr TSC deadline': 0}
+    tap.result(got == want, "an Intel host's exits by reason (vendor=vmx), by the same names",
+               ['got %r' % (got,)] if got != want else [])
     lock_table(tap, root, tmp.name)
     stress_ng_cases(tap, root, tmp.name)
     tlb_targets_case(tap, root, tmp.name)
